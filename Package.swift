@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The BLAS backend is a package trait: `OpenBLAS` (default) or `BLIS`
+// (`swift build --traits BLIS`). Exactly one of them should be enabled.
+let package = Package(
+    name: "Higher",
+    products: [
+        .library(name: "Higher", targets: ["Higher"]),
+    ],
+    traits: [
+        .trait(name: "OpenBLAS", description: "Matrix products through OpenBLAS (Debian libopenblas-dev)."),
+        .trait(name: "BLIS", description: "Matrix products through BLIS (Debian libblis-dev)."),
+        .default(enabledTraits: ["OpenBLAS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBLIS",
+            providers: [.apt(["libblis-dev"])]
+        ),
+        .target(
+            name: "Higher",
+            dependencies: [
+                .target(name: "COpenBLAS", condition: .when(traits: ["OpenBLAS"])),
+                .target(name: "CBLIS", condition: .when(traits: ["BLIS"])),
+            ]
+        ),
+        .testTarget(
+            name: "HigherTests",
+            dependencies: ["Higher"]
+        ),
+        .testTarget(
+            name: "HigherProofs",
+            dependencies: [
+                "Higher",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            path: "Proofs"
+        ),
+        .executableTarget(
+            name: "NewtonCG",
+            dependencies: ["Higher"],
+            path: "Examples/NewtonCG"
+        ),
+        .executableTarget(
+            name: "HigherBench",
+            dependencies: ["Higher"],
+            path: "Benchmarks/HigherBench"
+        ),
+    ]
+)

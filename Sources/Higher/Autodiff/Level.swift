@@ -1,0 +1,55 @@
+import Synchronization
+
+/// One differentiation call in progress: a reverse-mode tape or a forward-mode
+/// perturbation, at a nesting depth.
+///
+/// Forward and reverse calls share one depth counter, bound per task (a task-local
+/// value, so concurrent tasks never see each other's levels). In an operation whose
+/// inputs are traced at several levels, the deepest level is the active one and the
+/// others are constants to it: that is what rules out perturbation confusion.
+final class Level: Sendable {
+    enum Mode: Sendable { case forward, reverse }
+
+    /// The depth of the innermost differentiation call running in this task.
+    @TaskLocal static var currentDepth = 0
+
+    let depth: Int
+    let mode: Mode
+    /// The tape of a reverse-mode level; `nil` for forward mode.
+    let tape: Tape?
+    private let open = Atomic<Bool>(true)
+
+    init(mode: Mode) {
+        self.depth = Level.currentDepth + 1
+        self.mode = mode
+        self.tape = mode == .reverse ? Tape() : nil
+    }
+
+    var isOpen: Bool { open.load(ordering: .acquiring) }
+
+    /// Runs `body` as the innermost level, then closes this level: any later use of a
+    /// value still traced at it is reported.
+    func run<R>(_ body: () throws -> R) rethrows -> R {
+        defer { open.store(false, ordering: .releasing) }
+        return try Level.$currentDepth.withValue(depth, operation: body)
+    }
+}
+
+/// What a tensor carries while it is differentiated at one level: its value one level
+/// down (which may itself be traced at outer levels) and either its tangent (forward
+/// mode) or its node on the level's tape (reverse mode).
+final class Tracer: Sendable {
+    let level: Level
+    let primal: Tensor
+    /// Forward mode: the tangent, `nil` meaning zero.
+    let tangent: Tensor?
+    /// Reverse mode: the node index on `level.tape`.
+    let node: Int
+
+    init(level: Level, primal: Tensor, tangent: Tensor? = nil, node: Int = -1) {
+        self.level = level
+        self.primal = primal
+        self.tangent = tangent
+        self.node = node
+    }
+}

@@ -1,0 +1,101 @@
+/// How every differentiable operation is defined: once, by its value on plain tensors,
+/// its tangent rule (JVP) and its backward rule (VJP).
+///
+/// The rules receive the inputs' values one level down (possibly traced at outer
+/// levels) and use ordinary tensor operations, so they are differentiable themselves.
+extension Tensor {
+    /// A tangent rule: input values, input tangents (`nil` = zero), output value → output tangent.
+    typealias JVPRule = ([Tensor], [Tensor?], Tensor) -> Tensor
+    /// A backward rule: input values, output value, output cotangent → input cotangents.
+    typealias VJPRule = @Sendable ([Tensor], Tensor, Tensor) -> [Tensor?]
+
+    /// Applies an operation to `inputs`: the plain kernel `value` when nothing is traced,
+    /// otherwise the active (deepest) level's rule around the value one level down.
+    static func primitive(
+        _ name: String,
+        _ inputs: [Tensor],
+        value: ([Tensor]) -> Tensor,
+        jvp: JVPRule,
+        vjp: @escaping VJPRule
+    ) -> Tensor {
+        guard let level = activeLevel(of: inputs, name) else { return value(inputs) }
+
+        var primals = [Tensor]()
+        primals.reserveCapacity(inputs.count)
+        for x in inputs {
+            if let t = x.tracer, t.level === level { primals.append(t.primal) } else { primals.append(x) }
+        }
+        let out = primitive(name, primals, value: value, jvp: jvp, vjp: vjp)
+
+        switch level.mode {
+        case .forward:
+            var tangents = [Tensor?]()
+            tangents.reserveCapacity(inputs.count)
+            var any = false
+            for x in inputs {
+                if let t = x.tracer, t.level === level, let d = t.tangent {
+                    tangents.append(d)
+                    any = true
+                } else {
+                    tangents.append(nil)
+                }
+            }
+            guard any else { return out }
+            let tangent = jvp(primals, tangents, out)
+            return Tensor(shape: out.shape, data: out.data,
+                          tracer: Tracer(level: level, primal: out, tangent: tangent))
+        case .reverse:
+            var ids = [Int]()
+            ids.reserveCapacity(inputs.count)
+            var any = false
+            for x in inputs {
+                if let t = x.tracer, t.level === level {
+                    ids.append(t.node)
+                    any = true
+                } else {
+                    ids.append(-1)
+                }
+            }
+            guard any, let tape = level.tape else { return out }
+            let node = tape.record(Tape.Node(
+                inputs: ids,
+                pullback: { [primals] g in vjp(primals, out, g) },
+                shape: out.shape, name: name))
+            return Tensor(shape: out.shape, data: out.data,
+                          tracer: Tracer(level: level, primal: out, node: node))
+        }
+    }
+
+    /// The deepest level any input is traced at, or `nil` when none is. Stops on a
+    /// value whose differentiation call has already returned.
+    @inline(__always)
+    static func activeLevel(of inputs: [Tensor], _ name: String) -> Level? {
+        var level: Level?
+        for x in inputs {
+            guard let t = x.tracer else { continue }
+            let l = t.level
+            precondition(l.isOpen, """
+                \(name): an input is a traced value from a differentiation call that has already \
+                returned (a value computed inside a gradient/jvp closure escaped it). Return it from \
+                the closure, or call .detached() on it inside, to keep it as a constant.
+                """)
+            if let current = level {
+                if l.depth > current.depth {
+                    level = l
+                } else if l.depth == current.depth && l !== current {
+                    preconditionFailure("\(name): inputs come from two different differentiation calls at the same depth")
+                }
+            } else {
+                level = l
+            }
+        }
+        return level
+    }
+
+    /// The sum of the tangent contributions that are present (`nil` when none is).
+    static func sum(_ terms: [Tensor?]) -> Tensor? {
+        var acc: Tensor?
+        for case let t? in terms { acc = acc.map { $0 + t } ?? t }
+        return acc
+    }
+}

@@ -1,0 +1,96 @@
+/// Plain (untraced) elementwise kernels. Each kernel is a small struct with a generic
+/// `callAsFunction`, so one definition serves Float and Double and is specialised for
+/// each inside the module.
+protocol UnaryKernel {
+    func callAsFunction<S: TensorScalar>(_ x: S) -> S
+}
+
+protocol BinaryKernel {
+    func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S
+}
+
+/// Makes a new array of `count` elements, filled by `body`.
+@inline(__always)
+func makeArray<S>(_ count: Int, _ body: (UnsafeMutableBufferPointer<S>) -> Void) -> [S] {
+    [S](unsafeUninitializedCapacity: count) { buffer, initialized in
+        body(buffer)
+        initialized = count
+    }
+}
+
+extension Tensor {
+    /// Applies `kernel` to every element of a plain tensor.
+    func mapElements<K: UnaryKernel>(_ kernel: K) -> Tensor {
+        switch data {
+        case .float32(let a): return Tensor(shape: shape, data: .float32(Tensor.map(a, kernel)))
+        case .float64(let a): return Tensor(shape: shape, data: .float64(Tensor.map(a, kernel)))
+        }
+    }
+
+    @inline(__always)
+    static func map<S: TensorScalar, K: UnaryKernel>(_ a: [S], _ kernel: K) -> [S] {
+        a.withUnsafeBufferPointer { x in
+            makeArray(x.count) { y in
+                for i in 0..<x.count { y[i] = kernel(x[i]) }
+            }
+        }
+    }
+
+    /// Combines two plain tensors elementwise with NumPy broadcasting.
+    func zipElements<K: BinaryKernel>(_ other: Tensor, _ name: String, _ kernel: K) -> Tensor {
+        guard let outShape = Shape.broadcast(shape, other.shape) else {
+            preconditionFailure("\(name): shapes \(shape) and \(other.shape) cannot be broadcast together")
+        }
+        switch (data, other.data) {
+        case (.float32(let a), .float32(let b)):
+            return Tensor(shape: outShape, data: .float32(Tensor.zip(a, shape, b, other.shape, outShape, kernel)))
+        case (.float64(let a), .float64(let b)):
+            return Tensor(shape: outShape, data: .float64(Tensor.zip(a, shape, b, other.shape, outShape, kernel)))
+        default:
+            preconditionFailure("\(name): dtypes \(dtype) and \(other.dtype) differ (shapes \(shape) and \(other.shape))")
+        }
+    }
+
+    static func zip<S: TensorScalar, K: BinaryKernel>(
+        _ a: [S], _ sa: [Int], _ b: [S], _ sb: [Int], _ out: [Int], _ kernel: K
+    ) -> [S] {
+        let n = Shape.count(out)
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                makeArray(n) { z in
+                    if x.count == n && y.count == n {
+                        for i in 0..<n { z[i] = kernel(x[i], y[i]) }
+                    } else if y.count == 1 && x.count == n {
+                        let c = y[0]
+                        for i in 0..<n { z[i] = kernel(x[i], c) }
+                    } else if x.count == 1 && y.count == n {
+                        let c = x[0]
+                        for i in 0..<n { z[i] = kernel(c, y[i]) }
+                    } else {
+                        let stA = Shape.broadcastStrides(sa, to: out)
+                        let stB = Shape.broadcastStrides(sb, to: out)
+                        var o = 0
+                        Shape.forEachRow(out, stA, stB) { offA, offB, len, ia, ib in
+                            var pa = offA, pb = offB
+                            for _ in 0..<len {
+                                z[o] = kernel(x[pa], y[pb])
+                                o += 1; pa += ia; pb += ib
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A plain tensor of this dtype filled with `value`.
+    func filled(_ shape: [Int], _ value: Double) -> Tensor {
+        Tensor.full(shape, value, dtype: dtype)
+    }
+}
+
+struct AddKernel: BinaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { a + b } }
+struct SubKernel: BinaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { a - b } }
+struct MulKernel: BinaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { a * b } }
+struct DivKernel: BinaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { a / b } }
+struct NegKernel: UnaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { -x } }

@@ -1,0 +1,86 @@
+/// Shape arithmetic shared by the kernels: element counts, strides, broadcasting and the
+/// strided loops that walk two operands of different layouts.
+enum Shape {
+    /// The number of elements of a tensor of this shape.
+    @inline(__always)
+    static func count(_ shape: [Int]) -> Int {
+        var n = 1
+        for d in shape { n &*= d }
+        return n
+    }
+
+    /// Row-major strides (in elements).
+    static func strides(_ shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            s[i] = acc
+            acc &*= shape[i]
+        }
+        return s
+    }
+
+    /// The NumPy broadcast of two shapes, or `nil` when they are incompatible.
+    static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        if a == b { return a }
+        let r = max(a.count, b.count)
+        var out = [Int](repeating: 1, count: r)
+        for i in 0..<r {
+            let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+            let db = i < r - b.count ? 1 : b[i - (r - b.count)]
+            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+        }
+        return out
+    }
+
+    /// Strides of `shape` read as if broadcast to `target`: 0 on the broadcast axes.
+    static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+        let own = strides(shape)
+        let offset = target.count - shape.count
+        var s = [Int](repeating: 0, count: target.count)
+        for i in 0..<shape.count where shape[i] != 1 || target[i + offset] == 1 {
+            s[i + offset] = shape[i] == 1 ? 0 : own[i]
+        }
+        return s
+    }
+
+    /// Normalises a possibly negative axis, stopping with a message on a bad one.
+    static func axis(_ axis: Int, rank: Int, _ op: String) -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        precondition(a >= 0 && a < max(rank, 1) || (rank == 0 && a == 0),
+                     "\(op): axis \(axis) is out of range for a tensor of rank \(rank)")
+        return a
+    }
+
+    /// Walks every element of `shape`, one innermost row at a time, with the element
+    /// offsets of up to two operands laid out with `stridesA` and `stridesB`.
+    /// `body(offsetA, offsetB, rowLength, innerStrideA, innerStrideB)`.
+    @inline(__always)
+    static func forEachRow(
+        _ shape: [Int], _ stridesA: [Int], _ stridesB: [Int],
+        _ body: (Int, Int, Int, Int, Int) -> Void
+    ) {
+        let r = shape.count
+        if r == 0 { body(0, 0, 1, 0, 0); return }
+        if Shape.count(shape) == 0 { return }
+        let inner = shape[r - 1], sa = stridesA[r - 1], sb = stridesB[r - 1]
+        if r == 1 { body(0, 0, inner, sa, sb); return }
+        var index = [Int](repeating: 0, count: r - 1)
+        var offA = 0, offB = 0
+        while true {
+            body(offA, offB, inner, sa, sb)
+            var d = r - 2
+            while d >= 0 {
+                index[d] += 1
+                offA += stridesA[d]
+                offB += stridesB[d]
+                if index[d] < shape[d] { break }
+                offA -= stridesA[d] * shape[d]
+                offB -= stridesB[d] * shape[d]
+                index[d] = 0
+                d -= 1
+            }
+            if d < 0 { return }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/// Reshape, broadcast and its adjoint (sum to a shape): the shape operations every
+/// backward rule relies on.
+extension Tensor {
+    /// The same elements with a new shape of the same element count; one extent may be -1.
+    ///
+    /// ```swift
+    /// Tensor.arange(0, 6).reshaped([2, -1])    // shape [2, 3]
+    /// ```
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var target = newShape
+        if let hole = newShape.firstIndex(of: -1) {
+            let known = newShape.enumerated().filter { $0.offset != hole }.reduce(1) { $0 * $1.element }
+            precondition(known > 0 && count % known == 0,
+                         "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
+            target[hole] = count / known
+        }
+        precondition(target.allSatisfy { $0 >= 0 } && Shape.count(target) == count,
+                     "reshape: cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        if target == shape { return self }
+        if tracer == nil { return Tensor(shape: target, data: data) }
+        let from = shape
+        return Tensor.primitive("reshape", [self], value: { Tensor(shape: target, data: $0[0].data) },
+                                jvp: { _, t, _ in t[0]!.reshaped(target) },
+                                vjp: { _, _, g in [g.reshaped(from)] })
+    }
+
+    /// This tensor broadcast to `target` (NumPy rules), copying elements.
+    ///
+    /// ```swift
+    /// Tensor([1, 2]).broadcast(to: [3, 2])     // three rows [1, 2]
+    /// ```
+    public func broadcast(to target: [Int]) -> Tensor {
+        precondition(Shape.broadcast(shape, target) == target,
+                     "broadcast: shape \(shape) cannot be broadcast to \(target)")
+        if target == shape { return self }
+        let from = shape
+        return Tensor.primitive("broadcast", [self], value: { $0[0].broadcastKernel(to: target) },
+                                jvp: { _, t, _ in t[0]!.broadcast(to: target) },
+                                vjp: { _, _, g in [g.sumToShape(from)] })
+    }
+
+    @inline(__always)
+    func broadcastIfNeeded(to target: [Int]) -> Tensor { shape == target ? self : broadcast(to: target) }
+
+    /// The sum of a broadcast tensor back to `target`: the adjoint of `broadcast(to:)`.
+    ///
+    /// ```swift
+    /// Tensor.ones([3, 2]).sumToShape([2])      // [3, 3]
+    /// ```
+    public func sumToShape(_ target: [Int]) -> Tensor {
+        if shape == target { return self }
+        precondition(Shape.broadcast(target, shape) == shape,
+                     "sumToShape: shape \(shape) is not a broadcast of \(target)")
+        let lead = shape.count - target.count
+        var axes = Array(0..<lead)
+        for (i, d) in target.enumerated() where d == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
+        return sum(alongAxes: axes, keepingDimensions: true).reshaped(target)
+    }
+
+    func broadcastKernel(to target: [Int]) -> Tensor {
+        let st = Shape.broadcastStrides(shape, to: target)
+        let zero = [Int](repeating: 0, count: target.count)
+        func copy<S: TensorScalar>(_ a: [S]) -> [S] {
+            a.withUnsafeBufferPointer { x in
+                makeArray(Shape.count(target)) { y in
+                    var o = 0
+                    Shape.forEachRow(target, st, zero) { off, _, len, inc, _ in
+                        var p = off
+                        for _ in 0..<len { y[o] = x[p]; o += 1; p += inc }
+                    }
+                }
+            }
+        }
+        switch data {
+        case .float32(let a): return Tensor(shape: target, data: .float32(copy(a)))
+        case .float64(let a): return Tensor(shape: target, data: .float64(copy(a)))
+        }
+    }
+}

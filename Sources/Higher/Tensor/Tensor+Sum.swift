@@ -1,0 +1,99 @@
+/// Sums and means: the reductions every other reduction and every broadcast adjoint use.
+extension Tensor {
+    /// The sum of all elements, as a rank-0 tensor.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]]).sum()     // 10
+    /// ```
+    public func sum() -> Tensor { sum(alongAxes: Array(0..<rank), keepingDimensions: false) }
+
+    /// The sum along `axes` (negative axes count from the end); reduced axes are kept
+    /// with extent 1 when `keepingDimensions` is true.
+    ///
+    /// ```swift
+    /// let m = Tensor([[1, 2], [3, 4]])
+    /// m.sum(alongAxes: [0])                              // [4, 6]
+    /// m.sum(alongAxes: [1], keepingDimensions: true)     // [[3], [7]]
+    /// ```
+    public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
+        let reduced = Set(axes.map { Shape.axis($0, rank: rank, "sum") })
+        let kept = shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+        let outShape = keepingDimensions ? kept : shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+        let from = shape
+        return Tensor.primitive("sum", [self], value: { $0[0].sumKernel(keptShape: kept).reshapedPlain(outShape) },
+            jvp: { _, t, _ in t[0]!.sum(alongAxes: Array(reduced), keepingDimensions: keepingDimensions) },
+            vjp: { _, _, g in [g.reshaped(kept).broadcast(to: from)] })
+    }
+
+    /// The sum along one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]]).sum(alongAxis: -1)    // [3, 7]
+    /// ```
+    public func sum(alongAxis axis: Int, keepingDimensions: Bool = false) -> Tensor {
+        sum(alongAxes: [axis], keepingDimensions: keepingDimensions)
+    }
+
+    /// The mean of all elements.
+    ///
+    /// ```swift
+    /// Tensor([1, 2, 3, 4]).mean()     // 2.5
+    /// ```
+    public func mean() -> Tensor { sum() / Double(Swift.max(count, 1)) }
+
+    /// The mean along `axes`.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]]).mean(alongAxes: [0])    // [2, 3]
+    /// ```
+    public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
+        let n = Set(axes.map { Shape.axis($0, rank: rank, "mean") }).reduce(1) { $0 * shape[$1] }
+        return sum(alongAxes: axes, keepingDimensions: keepingDimensions) / Double(Swift.max(n, 1))
+    }
+
+    /// The mean along one axis.
+    ///
+    /// ```swift
+    /// Tensor([[1, 2], [3, 4]]).mean(alongAxis: 1)    // [1.5, 3.5]
+    /// ```
+    public func mean(alongAxis axis: Int, keepingDimensions: Bool = false) -> Tensor {
+        mean(alongAxes: [axis], keepingDimensions: keepingDimensions)
+    }
+
+    @inline(__always)
+    func reshapedPlain(_ s: [Int]) -> Tensor { Tensor(shape: s, data: data) }
+
+    /// Sums a plain tensor into `keptShape` (its shape with reduced axes set to 1).
+    func sumKernel(keptShape: [Int]) -> Tensor {
+        var outStrides = Shape.strides(keptShape)
+        for i in 0..<rank where keptShape[i] == 1 && shape[i] != 1 { outStrides[i] = 0 }
+        let inStrides = Shape.strides(shape)
+        let n = Shape.count(keptShape)
+        func reduce<S: TensorScalar>(_ a: [S]) -> [S] {
+            if n == 1 {
+                var acc: S = 0
+                for v in a { acc += v }
+                return [acc]
+            }
+            var out = [S](repeating: 0, count: n)
+            a.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBufferPointer { y in
+                    Shape.forEachRow(shape, inStrides, outStrides) { offIn, offOut, len, ii, io in
+                        if io == 0 {
+                            var acc: S = 0
+                            for k in 0..<len { acc += x[offIn + k * ii] }
+                            y[offOut] += acc
+                        } else {
+                            for k in 0..<len { y[offOut + k * io] += x[offIn + k * ii] }
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        switch data {
+        case .float32(let a): return Tensor(shape: keptShape, data: .float32(reduce(a)))
+        case .float64(let a): return Tensor(shape: keptShape, data: .float64(reduce(a)))
+        }
+    }
+}

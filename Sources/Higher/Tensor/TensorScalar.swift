@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A Swift floating-point type a ``Tensor`` can hold: `Float` or `Double`.
+///
+/// Use it to move data in and out of tensors with static types:
+///
+/// ```swift
+/// let t = Tensor([1.5, 2.5] as [Float], shape: [2])
+/// let back: [Float] = t.scalars(as: Float.self)
+/// ```
+public protocol TensorScalar: BinaryFloatingPoint, Sendable, LosslessStringConvertible
+where Self.RawSignificand: FixedWidthInteger {
+    /// The dtype of tensors holding this type.
+    static var dtype: DType { get }
+    /// Wraps an array of this type as tensor data.
+    static func wrap(_ array: [Self]) -> TensorData
+    /// Reads tensor data as this type, converting if the dtype differs.
+    static func unwrap(_ data: TensorData) -> [Self]
+
+    // Elementary functions the kernels need, specialised per type.
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func log1p(_ x: Self) -> Self
+    static func expm1(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func erf(_ x: Self) -> Self
+    static func pow(_ x: Self, _ y: Self) -> Self
+}
+
+extension Float: TensorScalar {
+    public static var dtype: DType { .float32 }
+    public static func wrap(_ array: [Float]) -> TensorData { .float32(array) }
+    public static func unwrap(_ data: TensorData) -> [Float] {
+        switch data {
+        case .float32(let a): return a
+        case .float64(let a): return a.map { Float($0) }
+        }
+    }
+    @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
+    @inline(__always) public static func log1p(_ x: Float) -> Float { log1pf(x) }
+    @inline(__always) public static func expm1(_ x: Float) -> Float { expm1f(x) }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { tanhf(x) }
+    @inline(__always) public static func erf(_ x: Float) -> Float { erff(x) }
+    @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+}
+
+extension Double: TensorScalar {
+    public static var dtype: DType { .float64 }
+    public static func wrap(_ array: [Double]) -> TensorData { .float64(array) }
+    public static func unwrap(_ data: TensorData) -> [Double] {
+        switch data {
+        case .float64(let a): return a
+        case .float32(let a): return a.map { Double($0) }
+        }
+    }
+    @inline(__always) public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { Glibc.log(x) }
+    @inline(__always) public static func log1p(_ x: Double) -> Double { Glibc.log1p(x) }
+    @inline(__always) public static func expm1(_ x: Double) -> Double { Glibc.expm1(x) }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
+    @inline(__always) public static func erf(_ x: Double) -> Double { Glibc.erf(x) }
+    @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
+}
+
+/// The elements of a tensor: a Swift array of `Float` or of `Double`.
+///
+/// Arrays are copy-on-write, so a ``Tensor`` copies its elements only when a shared
+/// buffer is written. Most code never touches this type; use ``Tensor/scalars(as:)``.
+///
+/// ```swift
+/// if case .float64(let values) = Tensor([1, 2]).data { print(values) }   // [1.0, 2.0]
+/// ```
+public enum TensorData: Sendable {
+    case float32([Float])
+    case float64([Double])
+
+    /// The dtype of these elements.
+    public var dtype: DType {
+        switch self {
+        case .float32: return .float32
+        case .float64: return .float64
+        }
+    }
+
+    /// The number of elements.
+    public var count: Int {
+        switch self {
+        case .float32(let a): return a.count
+        case .float64(let a): return a.count
+        }
+    }
+}
