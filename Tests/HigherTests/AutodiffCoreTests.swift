@@ -7,10 +7,44 @@ import Testing
         #expect(g.scalars == [2, 4, 6])
     }
 
+    @Test func valueWithGradientReturnsPlainValue() {
+        let (v, g) = valueWithGradient(at: Tensor(3)) { x in x * x }
+        #expect(v.item == 9 && g.item == 6)
+        #expect(!v.isTraced && !g.isTraced)
+    }
+
     @Test func broadcastGradientSumsOverBroadcastAxes() {
         let b = Tensor([1, 2])
         let g = gradient(at: b) { b in (Tensor.ones([3, 2]) * b).sum() }
         #expect(g.scalars == [3, 3])
+    }
+
+    @Test func unusedInputGetsZeroGradient() {
+        let g = gradient(at: [Tensor([1, 2]), Tensor([5])]) { p in (p[0] * p[0]).sum() }
+        #expect(g[0].scalars == [2, 4])
+        #expect(g[1].scalars == [0])
+    }
+
+    @Test func constantFunctionHasZeroGradient() {
+        let g = gradient(at: Tensor([1, 2])) { _ in Tensor(7) }
+        #expect(g.scalars == [0, 0])
+    }
+
+    @Test func detachedStopsGradient() {
+        let g = gradient(at: Tensor(3)) { x in x * x.detached() }
+        #expect(g.item == 3)
+    }
+
+    @Test func pullbackCanBeCalledRepeatedly() {
+        let (y, pullback) = vjp(at: Tensor([1, 2])) { x in x * x }
+        #expect(y.scalars == [1, 4])
+        #expect(pullback(Tensor([1, 0])).scalars == [2, 0])
+        #expect(pullback(Tensor([0, 1])).scalars == [0, 4])
+    }
+
+    @Test func jvpOfTree() {
+        let (v, d) = jvp(at: [Tensor(2), Tensor(3)], along: [Tensor(1), Tensor(0)]) { p in p[0] * p[1] }
+        #expect(v.item == 6 && d.item == 3)
     }
 
     @Test func forwardOverReverseHVP() {
@@ -18,23 +52,35 @@ import Testing
         #expect(hv.scalars == [6, 0])
     }
 
-    @Test func perturbationConfusionForwardReverse() {
-        // d/dx [x · d/dy (x + y)] at x = 1 is 1.
-        let r = gradient(at: Tensor(1)) { x in
-            x * gradient(at: Tensor(1)) { y in x + y }
+    @Test func reverseOverReverseMatchesForwardOverReverse() {
+        let x = Tensor([0.5, -1.5, 2])
+        let v = Tensor([1, 2, -1])
+        let f = { (x: Tensor) in (x * x * x / (x * x + 1)).sum() }
+        let fwd = hessianVectorProduct(at: x, along: v, of: f)
+        let rev = gradient(at: x) { y in (gradient(at: y, of: f) * v).sum() }
+        for (a, b) in zip(fwd.scalars, rev.scalars) { #expect(abs(a - b) < 1e-13) }
+    }
+
+    @Test func jacobianAndHessianOfSmallFunctions() {
+        let j = jacobian(at: Tensor([1, 2])) { x in x * x }
+        #expect(j.shape == [2, 2] && j.scalars == [2, 0, 0, 4])
+        let h = hessian(at: Tensor([1, 2])) { x in (x * x * x).sum() }
+        #expect(h.scalars == [6, 0, 0, 12])
+    }
+
+    @Test func thirdOrderDerivative() {
+        // d³/dx³ x⁴ = 24x, through three nested levels of mixed modes.
+        let x = Tensor(2)
+        let d3 = gradient(at: x) { x in
+            derivative(at: x, along: Tensor(1)) { x in
+                gradient(at: x) { x in x * x * x * x }
+            }
         }
-        #expect(r.item == 1)
-        let f = derivative(at: Tensor(1), along: Tensor(1)) { x in
-            x * derivative(at: Tensor(1), along: Tensor(1)) { y in x + y }
-        }
-        #expect(f.item == 1)
-        let m = derivative(at: Tensor(1), along: Tensor(1)) { x in
-            x * gradient(at: Tensor(1)) { y in x * y }
-        }
-        #expect(m.item == 2)
-        let n = gradient(at: Tensor(1)) { x in
-            x * derivative(at: Tensor(1), along: Tensor(1)) { y in x * y }
-        }
-        #expect(n.item == 2)
+        #expect(d3.item == 48)
+    }
+
+    @Test func float32Gradients() {
+        let g = gradient(at: Tensor([1, 2] as [Float], shape: [2])) { x in (x * x).sum() }
+        #expect(g.dtype == .float32 && g.scalars == [2, 4])
     }
 }

@@ -1,0 +1,47 @@
+# Higher: build, test, demo and benchmark commands. `make help` lists them.
+SWIFT      ?= swift
+APT_PKGS   := libopenblas-dev libblis-dev pkg-config
+# Release builds of programs (not the library) may use the host's vector units; see docs/benchmarks.md.
+FAST_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps build test test-blis demo bench bench-peers clean
+
+help:
+	@echo "make deps         install the system libraries (OpenBLAS, BLIS, pkg-config) if missing"
+	@echo "make test         deps, the whole suite (OpenBLAS), then the BLAS-touching tests with BLIS"
+	@echo "make demo         the main example, release mode"
+	@echo "make bench        the benchmark program, release mode"
+	@echo "make bench-peers  the same workloads in PyTorch, side by side"
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	else echo "deps: $(APT_PKGS) already installed"; fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) test
+	$(MAKE) test-blis
+
+# The second backend, so it cannot rot: everything that calls BLAS, built with --traits BLIS.
+test-blis: deps
+	$(SWIFT) test --traits BLIS --scratch-path .build-blis --filter 'Matmul|Convolution|BLAS'
+
+demo: deps
+	$(SWIFT) run -c release $(FAST_FLAGS) NewtonCG
+
+bench: deps
+	$(SWIFT) run -c release $(FAST_FLAGS) HigherBench
+
+bench-peers: deps
+	bash Benchmarks/peers/setup.sh
+	$(SWIFT) build -c release $(FAST_FLAGS) --product HigherBench
+	bash Benchmarks/peers/compare.sh
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,64 @@
+import Testing
+@testable import Higher
+
+@Suite struct EscapedValueTests {
+    @Test func usingAnEscapedTracedValueStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var escaped = Tensor(0)
+            _ = gradient(at: Tensor(2)) { x in
+                escaped = x * 3
+                return x * x
+            }
+            _ = escaped + Tensor(1)
+        }
+        if let result {
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("add: an input is a traced value from a differentiation call that has already returned"))
+        }
+    }
+
+    @Test func escapedValueInsideALaterCallStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var escaped = Tensor(0)
+            _ = derivative(at: Tensor(2), along: Tensor(1)) { x in
+                escaped = x
+                return x
+            }
+            _ = gradient(at: Tensor(1)) { y in y * escaped }
+        }
+        if let result {
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("multiply: an input is a traced value"))
+        }
+    }
+
+    @Test func gradientOfNonScalarStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = gradient(at: Tensor([1, 2])) { x in x * 2 }
+        }
+        if let result {
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("gradient: the function returned shape [2]"))
+        }
+    }
+
+    @Test func broadcastMismatchNamesOperationAndShapes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
+        }
+        if let result {
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("add: shapes [2, 3] and [4] cannot be broadcast together"))
+        }
+    }
+
+    @Test func dtypeMismatchNamesOperation() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2], dtype: .float32) * Tensor.zeros([2])
+        }
+        if let result {
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("multiply: dtypes float32 and float64 differ"))
+        }
+    }
+}
