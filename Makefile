@@ -41,7 +41,7 @@ bench: deps
 bench-peers: deps
 	bash Benchmarks/peers/setup.sh
 	$(SWIFT) build -c release $(FAST_FLAGS) --product HigherBench
-	bash Benchmarks/peers/compare.sh
+	python3 Benchmarks/peers/compare.py
 
 clean:
 	rm -rf .build .build-*

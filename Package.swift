@@ -52,7 +52,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "HigherBench",
-            dependencies: ["Higher"],
+            dependencies: [
+                "Higher",
+                .target(name: "COpenBLAS", condition: .when(traits: ["OpenBLAS"])),
+                .target(name: "CBLIS", condition: .when(traits: ["BLIS"])),
+            ],
             path: "Benchmarks/HigherBench"
         ),
     ]

@@ -83,7 +83,14 @@ extension Array: DifferentiableTree where Element: DifferentiableTree {
     /// ```swift
     /// [Tensor([1]), Tensor([2, 3])].leaves.count    // 2
     /// ```
-    public var leaves: [Tensor] { flatMap(\.leaves) }
+    public var leaves: [Tensor] {
+        // Arrays of tensors are the common case; skip the generic per-element walk.
+        if Element.self == Tensor.self { return unsafeBitCast(self, to: [Tensor].self) }
+        var out = [Tensor]()
+        out.reserveCapacity(count)
+        for element in self { out.append(contentsOf: element.leaves) }
+        return out
+    }
 
     /// Maps the leaves of every element, in order.
     ///
@@ -91,7 +98,17 @@ extension Array: DifferentiableTree where Element: DifferentiableTree {
     /// [Tensor([1]), Tensor([2])].mapLeaves { $0 + 1 }    // [[2], [3]]
     /// ```
     public func mapLeaves(_ transform: (Tensor) throws -> Tensor) rethrows -> [Element] {
-        try map { try $0.mapLeaves(transform) }
+        if Element.self == Tensor.self {
+            let tensors = unsafeBitCast(self, to: [Tensor].self)
+            var out = [Tensor]()
+            out.reserveCapacity(tensors.count)
+            for t in tensors { out.append(try transform(t)) }
+            return unsafeBitCast(out, to: [Element].self)
+        }
+        var out = [Element]()
+        out.reserveCapacity(count)
+        for element in self { out.append(try element.mapLeaves(transform)) }
+        return out
     }
 }
 

@@ -11,7 +11,7 @@ final class Level: Sendable {
     enum Mode: Sendable { case forward, reverse }
 
     /// The depth of the innermost differentiation call running in this task.
-    @TaskLocal static var currentDepth = 0
+    static let currentDepth = TaskLocal<Int>(wrappedValue: 0)
 
     let depth: Int
     let mode: Mode
@@ -20,7 +20,7 @@ final class Level: Sendable {
     private let open = Atomic<Bool>(true)
 
     init(mode: Mode) {
-        self.depth = Level.currentDepth + 1
+        self.depth = Level.currentDepth.get() + 1
         self.mode = mode
         self.tape = mode == .reverse ? Tape() : nil
     }
@@ -31,7 +31,7 @@ final class Level: Sendable {
     /// value still traced at it is reported.
     func run<R>(_ body: () throws -> R) rethrows -> R {
         defer { open.store(false, ordering: .releasing) }
-        return try Level.$currentDepth.withValue(depth, operation: body)
+        return try Level.currentDepth.withValue(depth, operation: body)
     }
 }
 

@@ -42,9 +42,10 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
 ) rethrows -> (value: U, pullback: (U) -> T) {
     let level = Level(mode: .reverse)
     let tape = level.tape!
-    let inputs = x.leaves
+    var inputs = [Tensor]()
     var leafIDs = [Int]()
     let traced = x.mapLeaves { leaf -> Tensor in
+        inputs.append(leaf)
         let id = tape.record(Tape.Node(inputs: [], pullback: nil, shape: leaf.shape, name: "input"))
         leafIDs.append(id)
         return Tensor(shape: leaf.shape, data: leaf.data, tracer: Tracer(level: level, primal: leaf, node: id))

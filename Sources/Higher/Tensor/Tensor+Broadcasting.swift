@@ -51,13 +51,27 @@ extension Tensor {
         if shape == target { return self }
         precondition(Shape.broadcast(target, shape) == shape,
                      "sumToShape: shape \(shape) is not a broadcast of \(target)")
-        let lead = shape.count - target.count
-        var axes = Array(0..<lead)
-        for (i, d) in target.enumerated() where d == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
-        return sum(alongAxes: axes, keepingDimensions: true).reshaped(target)
+        let from = shape
+        return Tensor.primitive("sumToShape", [self], value: { $0[0].sumToShapeKernel(target) },
+                                jvp: { _, t, _ in t[0]!.sumToShape(target) },
+                                vjp: { _, _, g in [g.broadcast(to: from)] })
+    }
+
+    /// Sums a plain tensor down to `target`, a shape it is a broadcast of.
+    func sumToShapeKernel(_ target: [Int]) -> Tensor {
+        let lead = rank - target.count
+        var kept = shape
+        for i in 0..<rank { kept[i] = i < lead ? 1 : target[i - lead] }
+        return sumKernel(keptShape: kept).reshapedPlain(target)
     }
 
     func broadcastKernel(to target: [Int]) -> Tensor {
+        if count == 1 {
+            switch data {
+            case .float32(let a): return Tensor(shape: target, data: .float32([Float](repeating: a[0], count: Shape.count(target))))
+            case .float64(let a): return Tensor(shape: target, data: .float64([Double](repeating: a[0], count: Shape.count(target))))
+            }
+        }
         let st = Shape.broadcastStrides(shape, to: target)
         let zero = [Int](repeating: 0, count: target.count)
         func copy<S: TensorScalar>(_ a: [S]) -> [S] {

@@ -5,7 +5,13 @@ extension Tensor {
     /// ```swift
     /// Tensor([[1, 2], [3, 4]]).sum()     // 10
     /// ```
-    public func sum() -> Tensor { sum(alongAxes: Array(0..<rank), keepingDimensions: false) }
+    public func sum() -> Tensor {
+        if tracer == nil { return sumKernel(keptShape: [Int](repeating: 1, count: rank)).reshapedPlain([]) }
+        let from = shape
+        return Tensor.primitive("sum", [self], value: { $0[0].sum() },
+            jvp: { _, t, _ in t[0]!.sum() },
+            vjp: { _, _, g in [g.broadcast(to: from)] })
+    }
 
     /// The sum along `axes` (negative axes count from the end); reduced axes are kept
     /// with extent 1 when `keepingDimensions` is true.
@@ -16,12 +22,19 @@ extension Tensor {
     /// m.sum(alongAxes: [1], keepingDimensions: true)     // [[3], [7]]
     /// ```
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor {
-        let reduced = Set(axes.map { Shape.axis($0, rank: rank, "sum") })
-        let kept = shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
-        let outShape = keepingDimensions ? kept : shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
-        let from = shape
+        var keptShape = shape
+        for a in axes { keptShape[Shape.axis(a, rank: rank, "sum")] = 1 }
+        var reducedShape = keptShape
+        if !keepingDimensions {
+            reducedShape.removeAll(keepingCapacity: true)
+            for (i, d) in shape.enumerated() where !axes.contains(where: { Shape.axis($0, rank: rank, "sum") == i }) {
+                reducedShape.append(d)
+            }
+        }
+        if tracer == nil { return sumKernel(keptShape: keptShape).reshapedPlain(reducedShape) }
+        let from = shape, kept = keptShape, outShape = reducedShape
         return Tensor.primitive("sum", [self], value: { $0[0].sumKernel(keptShape: kept).reshapedPlain(outShape) },
-            jvp: { _, t, _ in t[0]!.sum(alongAxes: Array(reduced), keepingDimensions: keepingDimensions) },
+            jvp: { _, t, _ in t[0]!.sum(alongAxes: axes, keepingDimensions: keepingDimensions) },
             vjp: { _, _, g in [g.reshaped(kept).broadcast(to: from)] })
     }
 
