@@ -129,7 +129,10 @@ public struct FunctionalModule<M: Module>: FunctionalModel {
     }
 }
 
-extension FunctionalModule: Sendable where M: Sendable {}
+/// A functional module can be shared by concurrent tasks: a call reads the module's
+/// parameters and buffers only through the call's own binding and writes nothing to it.
+/// (A module whose forward pass mutates other stored state of its own is not safe to share.)
+extension FunctionalModule: @unchecked Sendable {}
 
 /// The pure functional view of a class module: its parameters and buffers as values and
 /// a forward pass that takes them (higher's `make_functional`).
