@@ -1,0 +1,239 @@
+/// A differentiable inner loop (higher's `innerloop_ctx`): take a model and an optimizer,
+/// run steps on a task, measure an outer loss, and get exact gradients with respect to
+/// the initial weights, the hyperparameters and any meta-parameters the losses use.
+///
+/// ```swift
+/// let f = makeFunctional(model)
+/// var loop = InnerLoop(model: f, optimizer: SGD(lr: 0.01))
+/// for _ in 0..<5 {
+///     try loop.step { m in meanSquaredError(predicted: try m(xSupport), target: ySupport) }
+/// }
+/// let result = try loop.metaGradient { m in
+///     meanSquaredError(predicted: try m(xQuery), target: yQuery)
+/// }
+/// let metaGradient = result.initialParameters!          // for the outer optimizer
+/// let lrGradient = result.hyperparameters!.lr            // d outer / d lr
+/// ```
+///
+/// Loss functions are *functions* of a ``StepModel`` (the model bound to the step's
+/// parameters), so the library can re-run them: that is how the default strategy gets
+/// second-order terms without storing every activation. Two choices that confused users
+/// of `higher` are explicit here: where the initial weights come from
+/// (`initialParameters`, by default the model's own) and whether gradients flow to them
+/// (`initialWeightsReceiveGradients`), and whether the loop is differentiable at all
+/// (`differentiable`).
+///
+/// Meta-parameters (a learned loss, per-example weights, data being distilled) are passed
+/// as a ``Parameters`` tree when the loop is made and reach every loss function as
+/// `m.meta`; every strategy returns their gradient. A hyperparameter can be overridden per
+/// step with a value (its gradient is reported per step) or computed from the
+/// meta-parameters (its gradient then flows into them).
+public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
+    /// A loss as a function of the model at one step.
+    public typealias Loss = (StepModel<Model>) throws -> Tensor
+
+    /// The model being adapted.
+    public let model: Model
+    /// The optimizer of the inner loop.
+    public let optimizer: Opt
+    /// How ``metaGradient(_:)`` differentiates.
+    public let strategy: MetaGradientStrategy
+    /// The meta-parameters the loss functions see as `m.meta`.
+    public let metaParameters: Parameters
+    /// Whether ``MetaGradient/initialParameters`` is computed.
+    public let initialWeightsReceiveGradients: Bool
+    /// Whether the loop keeps what a meta-gradient needs.
+    public let isDifferentiable: Bool
+    /// Whether a NaN or infinite inner loss stops the loop with ``InnerLoopError/nonFiniteLoss(step:value:)``.
+    public var checksFiniteLoss: Bool
+
+    /// The parameters after the steps taken so far.
+    public private(set) var parameters: Parameters
+    /// The optimizer state after the steps taken so far.
+    public private(set) var optimizerState: Opt.State
+    /// The buffers (running statistics…) after the steps taken so far.
+    public private(set) var buffers: Parameters
+    /// The number of steps taken.
+    public var stepCount: Int { records.count }
+
+    var records: [StepRecord] = []
+    /// Stored (parameters, state) before step k, by k; always holds 0 and the current step.
+    var stored: [Int: Snapshot] = [:]
+    var checkpointInterval = 1
+
+    struct Snapshot {
+        let parameters: Parameters
+        let state: Opt.State
+    }
+
+    enum HyperSource {
+        case value(Opt.Hyper)
+        case fromMeta((Parameters) throws -> Opt.Hyper)
+    }
+
+    struct StepRecord {
+        let loss: Loss
+        let hyper: HyperSource
+        let transform: GradientTransform?
+        let buffers: Parameters
+    }
+
+    /// A loop over `model`'s parameters.
+    ///
+    /// - Parameters:
+    ///   - initialParameters: where the loop starts; the model's own parameters by default.
+    ///   - metaParameters: values the loss functions may use (`m.meta`) and that receive gradients.
+    ///   - strategy: how the meta-gradient is computed (``MetaGradientStrategy``).
+    ///   - initialWeightsReceiveGradients: whether the meta-gradient includes the gradient
+    ///     with respect to the initial weights (MAML: yes; `higher`'s `copy_initial_weights=True`: no).
+    ///   - differentiable: `false` keeps only the current step (plain fine-tuning, no
+    ///     meta-gradient; `higher`'s `track_higher_grads=False`).
+    ///
+    /// ```swift
+    /// var loop = InnerLoop(model: f, optimizer: Adam(lr: 0.01), strategy: .checkpointed)
+    /// ```
+    public init(
+        model: Model, optimizer: Opt, initialParameters: Parameters? = nil,
+        metaParameters: Parameters = Parameters(), strategy: MetaGradientStrategy = .forwardOverReverse,
+        initialWeightsReceiveGradients: Bool = true, differentiable: Bool = true,
+        checksFiniteLoss: Bool = true
+    ) {
+        self.model = model
+        self.optimizer = optimizer
+        self.strategy = strategy
+        self.metaParameters = metaParameters.detached()
+        self.initialWeightsReceiveGradients = initialWeightsReceiveGradients
+        self.isDifferentiable = differentiable
+        self.checksFiniteLoss = checksFiniteLoss
+        let start = (initialParameters ?? model.parameters).detached()
+        parameters = start
+        optimizerState = optimizer.initialState(for: start)
+        buffers = model.buffers
+        stored[0] = Snapshot(parameters: start, state: optimizerState)
+    }
+
+    /// Takes one optimizer step on `loss` and returns the loss before the step.
+    ///
+    /// - Parameters:
+    ///   - hyper: this step's hyperparameters instead of the optimizer's own.
+    ///   - transform: applied to the gradients before the optimizer (higher's `grad_callback`).
+    ///
+    /// ```swift
+    /// let value = try loop.step { m in crossEntropy(logits: try m(images), labels: labels) }
+    /// try loop.step(hyper: SGD.Hyper(lr: 0.05)) { m in loss(try m(x)) }
+    /// ```
+    @discardableResult
+    public mutating func step(hyper: Opt.Hyper? = nil, transform: GradientTransform? = nil,
+                              _ loss: @escaping Loss) throws -> Tensor {
+        try step(source: .value(hyper ?? optimizer.hyper), transform: transform, loss)
+    }
+
+    /// Takes one step with hyperparameters computed from the meta-parameters (a learned
+    /// learning rate, for example); their gradient flows into the meta-parameters.
+    ///
+    /// ```swift
+    /// try loop.step(hyperFromMeta: { meta in SGD.Hyper(lr: Hyperparameter(meta.tensor(at: "logLR").exp())) }) { m in
+    ///     loss(try m(x))
+    /// }
+    /// ```
+    @discardableResult
+    public mutating func step(hyperFromMeta hyper: @escaping (Parameters) throws -> Opt.Hyper,
+                              transform: GradientTransform? = nil, _ loss: @escaping Loss) throws -> Tensor {
+        try step(source: .fromMeta(hyper), transform: transform, loss)
+    }
+
+    private mutating func step(source: HyperSource, transform: GradientTransform?, _ loss: @escaping Loss) throws -> Tensor {
+        let k = records.count
+        let record = StepRecord(loss: loss, hyper: source, transform: transform, buffers: buffers)
+        let slot = BufferSlot(buffers)
+        let (value, grads) = try lossAndGradient(record, at: parameters, step: k, buffers: slot)
+        let next = try advance(record, parameters, optimizerState, grads: grads)
+        parameters = next.parameters
+        optimizerState = next.state
+        buffers = slot.value
+        records.append(isDifferentiable ? record : StepRecord(loss: { _ in Tensor(0) }, hyper: source, transform: nil, buffers: Parameters()))
+        remember(step: k + 1)
+        return value
+    }
+
+    /// The parameters before step `k` (`k` from 0, the initial weights, to ``stepCount``):
+    /// higher's `fmodel.parameters(time=k)`.
+    ///
+    /// ```swift
+    /// let start = try loop.parameters(at: 0)
+    /// let adapted = try loop.parameters(at: loop.stepCount)
+    /// ```
+    public func parameters(at k: Int) throws -> Parameters {
+        guard k >= 0 && k <= stepCount else { throw InnerLoopError.stepOutOfRange(k, available: 0...stepCount) }
+        if let s = stored[k] { return s.parameters }
+        guard isDifferentiable else { throw InnerLoopError.stepOutOfRange(k, available: stepCount...stepCount) }
+        return try snapshot(at: k).parameters
+    }
+
+    // MARK: - Forward pieces shared by the strategies
+
+    /// The loss and its gradient at `params` (plain values), with the scalar and finite checks.
+    func lossAndGradient(_ record: StepRecord, at params: Parameters, step k: Int, buffers: BufferSlot) throws -> (Tensor, Parameters) {
+        let meta = metaParameters
+        let model = self.model
+        let (value, pullback) = try vjp(at: params) { p in
+            try record.loss(StepModel(parameters: p, meta: meta, model: model, buffers: buffers))
+        }
+        guard value.count == 1 else { throw InnerLoopError.nonScalarLoss(step: k, shape: value.shape) }
+        if checksFiniteLoss && !value.item.isFinite { throw InnerLoopError.nonFiniteLoss(step: k, value: value.item) }
+        return (value, pullback(value.onesLike()))
+    }
+
+    /// One optimizer update from a gradient (transform and hyperparameters of the record).
+    func advance(_ record: StepRecord, _ params: Parameters, _ state: Opt.State, grads: Parameters) throws -> Snapshot {
+        let g = try record.transform.map { try $0(grads) } ?? grads
+        let h = try hyperValue(record, meta: metaParameters)
+        let (s, p) = try optimizer.step(state, params, g, h)
+        return Snapshot(parameters: p, state: s)
+    }
+
+    func hyperValue(_ record: StepRecord, meta: Parameters) throws -> Opt.Hyper {
+        switch record.hyper {
+        case .value(let h): return h
+        case .fromMeta(let f): return try f(meta)
+        }
+    }
+
+    /// Keeps what the strategy needs after reaching step `k`.
+    private mutating func remember(step k: Int) {
+        let current = Snapshot(parameters: parameters, state: optimizerState)
+        guard isDifferentiable else {
+            stored = [k: current]
+            return
+        }
+        stored[k] = current
+        switch strategy {
+        case .forwardOverReverse, .reverseOverReverse, .firstOrder:
+            break
+        case .truncated(let window):
+            if k - window - 1 > 0 { stored[k - window - 1] = nil }
+        case .checkpointed:
+            // Keep every `interval`-th state plus the newest; double the interval whenever
+            // there are more than about 2√k checkpoints, so memory stays O(√k).
+            stored[k - 1] = (k - 1) % checkpointInterval == 0 ? stored[k - 1] : nil
+            let limit = 2 * Int(Double(k).squareRoot()) + 2
+            if stored.count > limit {
+                checkpointInterval *= 2
+                for key in Array(stored.keys) where key % checkpointInterval != 0 && key != k { stored[key] = nil }
+            }
+        }
+    }
+
+    /// The parameters and state before step `k`, recomputed from the nearest stored step.
+    func snapshot(at k: Int) throws -> Snapshot {
+        if let s = stored[k] { return s }
+        guard let base = stored.keys.filter({ $0 < k }).max(), var current = stored[base] else {
+            throw InnerLoopError.stepOutOfRange(k, available: (stored.keys.min() ?? stepCount)...stepCount)
+        }
+        for j in base..<k {
+            let (_, g) = try lossAndGradient(records[j], at: current.parameters, step: j, buffers: BufferSlot(records[j].buffers))
+            current = try advance(records[j], current.parameters, current.state, grads: g)
+        }
+        return current
+    }
+}
