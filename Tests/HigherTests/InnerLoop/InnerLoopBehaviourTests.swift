@@ -1,0 +1,88 @@
+import Testing
+@testable import Higher
+
+/// Buffers, the two named choices, and errors.
+@Suite struct InnerLoopBehaviourTests {
+    let task = LoopTask(seed: 4)
+
+    @Test func batchNormBuffersArePerStepAndReachTheModuleOnlyWhenAsked() throws {
+        let net = LoopNet()
+        let f = makeFunctional(net)
+        let before = net.norm.runningMean!.scalars
+        var loop = InnerLoop(model: f, optimizer: SGD(lr: 0.1))
+        for _ in 0..<3 { try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) } }
+        #expect(loop.buffers.tensor(at: "norm.numBatchesTracked").item == 3)
+        #expect(net.norm.runningMean!.scalars == before)                     // untouched so far
+        // An evaluation-mode outer loss uses the running statistics of step 3.
+        let result = try loop.metaGradient { m in
+            meanSquaredError(predicted: try m(task.xq, mode: .evaluation), target: task.yq)
+        }
+        #expect(result.initialParameters!.tensors.allSatisfy { $0.scalars.allSatisfy { $0.isFinite } })
+        #expect(net.norm.runningMean!.scalars == before)
+        try f.syncBuffers(loop.buffers)
+        #expect(net.norm.runningMean!.scalars == loop.buffers.tensor(at: "norm.runningMean").scalars)
+        #expect(net.norm.runningMean!.scalars != before)
+    }
+
+    @Test func batchNormLoopStrategiesAgree() throws {
+        let f = makeFunctional(LoopNet())
+        func run(_ s: MetaGradientStrategy) throws -> Parameters {
+            var loop = InnerLoop(model: f, optimizer: Adam(lr: 0.01), strategy: s)
+            for _ in 0..<3 { try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) } }
+            return try loop.metaGradient { m in meanSquaredError(predicted: try m(task.xq), target: task.yq) }.initialParameters!
+        }
+        let fwd = try run(.forwardOverReverse)
+        #expect(loopRelativeDifference(try run(.reverseOverReverse), fwd) < 1e-10)
+        #expect(loopRelativeDifference(try run(.checkpointed), fwd) < 1e-12)
+    }
+
+    @Test func initialWeightsChoice() throws {
+        let model = PlainMLP(hidden: 4, seed: 1)
+        let start = model.parameters.mapLeaves { $0 * 0.5 }
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1), initialParameters: start,
+                             initialWeightsReceiveGradients: false)
+        try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) }
+        #expect(try loop.parameters(at: 0).tensors.map(\.scalars) == start.tensors.map(\.scalars))
+        let result = try loop.metaGradient { m in meanSquaredError(predicted: try m(task.xq), target: task.yq) }
+        #expect(result.initialParameters == nil)
+        #expect(result.hyperparameters!.lr.tensor!.item != 0)
+    }
+
+    @Test func nonDifferentiableLoopKeepsOnlyTheCurrentStep() throws {
+        var loop = InnerLoop(model: PlainMLP(hidden: 4, seed: 1), optimizer: SGD(lr: 0.1), differentiable: false)
+        for _ in 0..<3 { try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) } }
+        #expect(loop.stored.count == 1)
+        _ = try loop.parameters(at: 3)
+        #expect(throws: InnerLoopError.stepOutOfRange(1, available: 3...3)) { try loop.parameters(at: 1) }
+        #expect(throws: InnerLoopError.notDifferentiable) { try loop.metaGradient { _ in Tensor(0) } }
+    }
+
+    @Test func errorsNameTheProblem() throws {
+        let model = PlainMLP(hidden: 4, seed: 1)
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1))
+        try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) }
+        #expect(throws: InnerLoopError.stepOutOfRange(2, available: 0...1)) { try loop.parameters(at: 2) }
+        #expect(throws: InnerLoopError.nonScalarLoss(step: 1, shape: [10, 1])) {
+            try loop.step { m in try m(task.xs) }
+        }
+        #expect(throws: InnerLoopError.nonFiniteLoss(step: 1, value: .infinity)) {
+            try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) / 0 }
+        }
+        #expect(loop.stepCount == 1)                      // failed steps change nothing
+        var unchecked = InnerLoop(model: model, optimizer: SGD(lr: 0.1), checksFiniteLoss: false)
+        try unchecked.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) * .infinity }
+        #expect(unchecked.stepCount == 1)
+    }
+
+    @Test func optimizerStateThatDoesNotFitNamesThePath() throws {
+        let model = PlainMLP(hidden: 4, seed: 1)
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1))
+        // A gradient transform that drops a path: the optimizer names it.
+        #expect(throws: ParametersError.self) {
+            try loop.step(transform: GradientTransform { g in g.filter { path, _ in path != "b1" } }) { m in
+                meanSquaredError(predicted: try m(task.xs), target: task.ys)
+            }
+        }
+        #expect(loop.stepCount == 0)
+    }
+}
