@@ -66,6 +66,31 @@ if wants("conv") {
     }
 }
 
+// Functional apply against a direct module call (the overhead of binding parameters).
+if wants("functional") {
+    let mlp = BenchMLP()
+    let fm = makeFunctional(mlp)
+    let pm = fm.parameters
+    let x = Tensor((0..<10).map { Double($0) - 5 }, shape: [10, 1], dtype: .float32)
+    record("functional_mlp_direct") { consume(mlp(x)) }
+    record("functional_mlp_apply") { consume(try! fm(x, parameters: pm)) }
+    let cnn = BenchCNN()
+    let fc = makeFunctional(cnn)
+    let pc = fc.parameters, bc = fc.buffers
+    var rng = RandomGenerator(seed: 3)
+    let images = Tensor.uniform([25, 1, 28, 28], dtype: .float32, using: &rng)
+    record("functional_cnn_direct") { consume(ModuleMode.evaluation.run { cnn(images) }) }
+    record("functional_cnn_apply") {
+        consume(try! fc.apply(images, parameters: pc, buffers: bc, mode: .evaluation).output)
+    }
+}
+
+// makeFunctional (reflection) on a module with ResNet-18's parameters and buffers.
+if wants("make_functional") {
+    let resnet = ResNet18Shape()
+    record("make_functional_resnet18") { consume(makeFunctional(resnet).parameters) }
+}
+
 if json {
     let body = results.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ")
     print("{\"framework\": \"higher-swift\", \"blas\": \"\(BLASBackend.name)\", \"unit\": \"us_per_call\", \(body)}")

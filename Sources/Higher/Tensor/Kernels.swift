@@ -67,15 +67,26 @@ extension Tensor {
                         let c = x[0]
                         for i in 0..<n { z[i] = kernel(c, y[i]) }
                     } else {
-                        let stA = Shape.broadcastStrides(sa, to: out)
-                        let stB = Shape.broadcastStrides(sb, to: out)
+                        let (shape, stA, stB) = Shape.coalesced(out, Shape.broadcastStrides(sa, to: out),
+                                                                Shape.broadcastStrides(sb, to: out))
                         var o = 0
-                        Shape.forEachRow(out, stA, stB) { offA, offB, len, ia, ib in
-                            var pa = offA, pb = offB
-                            for _ in 0..<len {
-                                z[o] = kernel(x[pa], y[pb])
-                                o += 1; pa += ia; pb += ib
+                        Shape.forEachRow(shape, stA, stB) { offA, offB, len, ia, ib in
+                            if ia == 1 && ib == 0 {
+                                let c = y[offB]
+                                for i in 0..<len { z[o + i] = kernel(x[offA + i], c) }
+                            } else if ia == 0 && ib == 1 {
+                                let c = x[offA]
+                                for i in 0..<len { z[o + i] = kernel(c, y[offB + i]) }
+                            } else if ia == 1 && ib == 1 {
+                                for i in 0..<len { z[o + i] = kernel(x[offA + i], y[offB + i]) }
+                            } else {
+                                var pa = offA, pb = offB
+                                for i in 0..<len {
+                                    z[o + i] = kernel(x[pa], y[pb])
+                                    pa += ia; pb += ib
+                                }
                             }
+                            o += len
                         }
                     }
                 }

@@ -52,6 +52,24 @@ enum Shape {
         return a
     }
 
+    /// Merges adjacent axes that both operands traverse as one (contiguous or broadcast
+    /// alike), so the strided loops below run fewer, longer rows.
+    static func coalesced(_ shape: [Int], _ stridesA: [Int], _ stridesB: [Int]) -> ([Int], [Int], [Int]) {
+        guard shape.count > 1 else { return (shape, stridesA, stridesB) }
+        var s = [shape[0]], a = [stridesA[0]], b = [stridesB[0]]
+        for i in 1..<shape.count {
+            let last = s.count - 1
+            if a[last] == stridesA[i] * shape[i] && b[last] == stridesB[i] * shape[i] {
+                s[last] *= shape[i]
+                a[last] = stridesA[i]
+                b[last] = stridesB[i]
+            } else {
+                s.append(shape[i]); a.append(stridesA[i]); b.append(stridesB[i])
+            }
+        }
+        return (s, a, b)
+    }
+
     /// Walks every element of `shape`, one innermost row at a time, with the element
     /// offsets of up to two operands laid out with `stridesA` and `stridesB`.
     /// `body(offsetA, offsetB, rowLength, innerStrideA, innerStrideB)`.

@@ -80,7 +80,7 @@ extension Tensor {
     func sumKernel(keptShape: [Int]) -> Tensor {
         var outStrides = Shape.strides(keptShape)
         for i in 0..<rank where keptShape[i] == 1 && shape[i] != 1 { outStrides[i] = 0 }
-        let inStrides = Shape.strides(shape)
+        let (walkShape, inStrides, walkOutStrides) = Shape.coalesced(shape, Shape.strides(shape), outStrides)
         let n = Shape.count(keptShape)
         func reduce<S: TensorScalar>(_ a: [S]) -> [S] {
             if n == 1 {
@@ -91,7 +91,7 @@ extension Tensor {
             var out = [S](repeating: 0, count: n)
             a.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { y in
-                    Shape.forEachRow(shape, inStrides, outStrides) { offIn, offOut, len, ii, io in
+                    Shape.forEachRow(walkShape, inStrides, walkOutStrides) { offIn, offOut, len, ii, io in
                         if io == 0 {
                             var acc: S = 0
                             for k in 0..<len { acc += x[offIn + k * ii] }
