@@ -120,15 +120,19 @@ extension Parameters {
     public static prefix func - (x: Parameters) -> Parameters { x.mapLeaves { -$0 } }
 
     /// The sum over all paths of the elementwise products: ⟨self, other⟩, as a rank-0 tensor.
+    /// In the trees' dtype; a tree mixing Float32 and Float64 paths sums in Float64. An empty
+    /// tree gives 0.
     ///
     /// ```swift
     /// let directional = grads.dot(direction).item
     /// ```
     public func dot(_ other: Parameters) -> Tensor {
         if let problem = mismatch(with: other, context: "dot") { preconditionFailure("Parameters dot: \(problem)") }
+        let mixed = tensors.contains { $0.dtype != tensors[0].dtype }
         var acc: Tensor?
         for i in 0..<count {
-            let term = (tensors[i] * other.tensors[i]).sum()
+            var term = (tensors[i] * other.tensors[i]).sum()
+            if mixed { term = term.cast(to: .float64) }
             acc = acc.map { $0 + term } ?? term
         }
         return acc ?? Tensor(0)
@@ -136,10 +140,19 @@ extension Parameters {
 
     /// The Euclidean norm of all scalars together (a rank-0 tensor, differentiable).
     ///
+    /// At the origin the norm has no derivative; there every derivative is 0 (the
+    /// subgradient PyTorch's `vector_norm` uses), not the NaN of `sqrt` at 0, so clipping
+    /// a zero gradient by its norm can still be differentiated.
+    ///
     /// ```swift
     /// let norm = grads.globalNorm().item
     /// ```
-    public func globalNorm() -> Tensor { dot(self).sqrt() }
+    public func globalNorm() -> Tensor {
+        let squared = dot(self)
+        // `squared · 0` is the value 0 with all derivatives 0, at every nesting level.
+        if squared.item == 0 { return squared * 0 }
+        return squared.sqrt()
+    }
 
     /// The paths for which `isIncluded` returns true, in order.
     ///
@@ -153,16 +166,18 @@ extension Parameters {
     }
 
     /// The paths under `prefix` (a whole path component: `"encoder"` matches
-    /// `"encoder.weight"`, not `"encoder2.weight"`).
+    /// `"encoder.weight"`, not `"encoder2.weight"`). The empty prefix keeps every path.
     ///
     /// ```swift
     /// let encoder = p.filter(prefix: "encoder")
     /// ```
     public func filter(prefix: String) -> Parameters {
-        filter { path, _ in path == prefix || path.hasPrefix(prefix + ".") }
+        if prefix.isEmpty { return self }
+        return filter { path, _ in path == prefix || path.hasPrefix(prefix + ".") }
     }
 
-    /// This tree with the tensors of `other` written over the matching paths.
+    /// This tree with the tensors of `other` written over the matching paths (which keep
+    /// their place); paths only in `other` are appended in `other`'s order.
     ///
     /// ```swift
     /// let merged = all.merging(updatedEncoder)
@@ -173,19 +188,23 @@ extension Parameters {
         return out
     }
 
-    /// All scalars as one vector, in path order (differentiable).
+    /// All scalars as one vector, in path order (differentiable). The tensors must share
+    /// one dtype; an empty tree gives an empty Float64 vector.
     ///
     /// ```swift
     /// let v = p.flattened()        // shape [p.scalarCount]
     /// let back = p.unflattened(v)  // same paths and shapes as p
     /// ```
     public func flattened() -> Tensor {
-        precondition(!tensors.isEmpty, "Parameters flattened: the tree is empty")
+        guard let first = tensors.first else { return Tensor.zeros([0]) }
+        if let i = tensors.firstIndex(where: { $0.dtype != first.dtype }) {
+            preconditionFailure("Parameters flattened: \"\(paths[0])\" is \(first.dtype) but \"\(paths[i])\" is \(tensors[i].dtype); cast the tree to one dtype first")
+        }
         return Tensor.concatenate(tensors.map { $0.reshaped([-1]) }, alongAxis: 0)
     }
 
     /// A tree with this tree's paths and shapes holding the scalars of `vector`, the
-    /// inverse of ``flattened()`` (differentiable).
+    /// inverse of ``flattened()`` (differentiable). The tensors have the vector's dtype.
     ///
     /// ```swift
     /// let back = p.unflattened(p.flattened())

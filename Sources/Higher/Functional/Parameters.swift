@@ -156,6 +156,18 @@ extension Parameters: DifferentiableTree {
     }
 }
 
+extension Parameters: ExpressibleByDictionaryLiteral {
+    /// A tree from a dictionary literal where a `Parameters` value is expected, in the
+    /// literal's order. Stops on a repeated path.
+    ///
+    /// ```swift
+    /// let p: Parameters = ["w": Tensor.ones([2]), "b": Tensor.zeros([1])]
+    /// ```
+    public init(dictionaryLiteral elements: (String, Tensor)...) {
+        self.init(elements)
+    }
+}
+
 extension Parameters: CustomStringConvertible {
     public var description: String {
         let lines = zip(paths, tensors).map { "  \($0): \($1.dtype) \($1.shape)" }
