@@ -116,15 +116,19 @@ public struct FunctionalModule<M: Module>: FunctionalModel {
     }
 
     private func check(_ tree: Parameters, paths: [String], objects: @autoclosure () -> [Tensor], what: String) throws {
+        // In task-batched execution every tensor carries a leading task axis.
+        let prefix = TaskBatch.taskCount.map { [$0] } ?? []
+        let own = objects()
         if tree.paths == paths {
-            let own = objects()
             for (i, (t, o)) in zip(tree.tensors, own).enumerated() {
-                if t.shape != o.shape { throw ParametersError.shapeMismatch(path: paths[i], expected: o.shape, actual: t.shape) }
+                let expected = prefix + o.shape
+                if t.shape != expected { throw ParametersError.shapeMismatch(path: paths[i], expected: expected, actual: t.shape) }
                 if t.dtype != o.dtype { throw ParametersError.dtypeMismatch(path: paths[i], expected: o.dtype, actual: t.dtype) }
             }
             return
         }
-        let expected = Parameters(zip(paths, objects()).map { ($0, $1) })
+        // Only on a mismatch: a tree of the expected shapes, to name the first difference.
+        let expected = Parameters(zip(paths, own).map { ($0, Tensor.zeros(prefix + $1.shape, dtype: $1.dtype)) })
         if let problem = expected.mismatch(with: tree, context: "\(M.self) \(what)") { throw problem }
     }
 }

@@ -139,13 +139,18 @@ public class BatchNorm: Module {
     /// let z = ModuleMode.evaluation.run { bn(x) }          // running statistics
     /// ```
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(ranks.contains(input.rank) && input.shape[1] == numFeatures,
-                     "\(name): input \(input.shape) must have rank \(ranks.map(String.init).joined(separator: " or ")) with \(numFeatures) channels on axis 1")
+        // In task-batched mode the input is [T, N, C, …] and every tensor of the layer [T, C].
+        let tasks = TaskBatch.taskCount
+        let lead = tasks == nil ? 0 : 1
+        if let tasks { TaskBatch.requireTaskAxis(input, tasks, name) }
+        precondition(ranks.contains(input.rank - lead) && input.shape[1 + lead] == numFeatures,
+                     "\(name): input \(input.shape) must have rank \(ranks.map { String($0 + lead) }.joined(separator: " or ")) with \(numFeatures) channels on axis \(1 + lead)")
         precondition(input.dtype == dtype, "\(name): input is \(input.dtype), the layer is \(dtype)")
-        let shape = channelShape(numFeatures, rank: input.rank)
+        var shape = channelShape(numFeatures, rank: input.rank - lead)
+        if let tasks { shape = [tasks] + shape }
         let training = ModuleMode.current == .training
         guard !training, let runningMean, let runningVariance else {
-            return batchNormalized(input, shape: shape, training: training)
+            return batchNormalized(input, shape: shape, training: training, lead: lead)
         }
         // y = x·s + t with s = weight/√(var + eps) and t = bias − mean·s, all per channel.
         var scale = (runningVariance + eps).rsqrt()
@@ -155,9 +160,9 @@ public class BatchNorm: Module {
         return input * scale.reshaped(shape) + shift.reshaped(shape)
     }
 
-    private func batchNormalized(_ input: Tensor, shape: [Int], training: Bool) -> Tensor {
-        let axes = [0] + Array(2..<input.rank)
-        let n = input.count / numFeatures
+    private func batchNormalized(_ input: Tensor, shape: [Int], training: Bool, lead: Int) -> Tensor {
+        let axes = [lead] + Array((2 + lead)..<input.rank)
+        let n = input.count / (numFeatures * (lead == 0 ? 1 : input.shape[0]))
         precondition(!training || n > 1,
                      "\(name): expected more than 1 value per channel when training, got input \(input.shape)")
         let mean = input.mean(alongAxes: axes, keepingDimensions: true)
@@ -166,10 +171,19 @@ public class BatchNorm: Module {
         if training, let rm = _runningMean, let rv = _runningVariance, let counter = _numBatchesTracked {
             let batches = counter.wrappedValue + 1
             counter.wrappedValue = batches
-            let m = momentum ?? 1 / batches.item
+            let statShape = rm.wrappedValue.shape        // [C], or [T, C] task-batched
             let unbiased = Double(n) / Double(n - 1)
-            rm.wrappedValue = rm.wrappedValue * (1 - m) + mean.detached().reshaped([numFeatures]) * m
-            rv.wrappedValue = rv.wrappedValue * (1 - m) + variance.detached().reshaped([numFeatures]) * (m * unbiased)
+            let batchMean = mean.detached().reshaped(statShape), batchVariance = variance.detached().reshaped(statShape)
+            if let m = momentum {
+                rm.wrappedValue = rm.wrappedValue * (1 - m) + batchMean * m
+                rv.wrappedValue = rv.wrappedValue * (1 - m) + batchVariance * (m * unbiased)
+            } else {
+                // Cumulative average: momentum 1/batches (one counter per task when batched).
+                let m = (1 / batches).reshaped(batches.shape + [Int](repeating: 1, count: statShape.count - batches.rank))
+                    .cast(to: dtype)
+                rm.wrappedValue = rm.wrappedValue * (1 - m) + batchMean * m
+                rv.wrappedValue = rv.wrappedValue * (1 - m) + batchVariance * (m * unbiased)
+            }
         }
         var scale = (variance + eps).rsqrt()
         if let weight { scale = scale * weight.reshaped(shape) }

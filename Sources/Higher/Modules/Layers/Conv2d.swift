@@ -87,6 +87,7 @@ public final class Conv2d: Module {
     /// let y = conv(Tensor.ones([3, 32, 32]))   // shape [16, 32, 32]
     /// ```
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        if let tasks = TaskBatch.taskCount { return taskBatched(input, tasks) }
         precondition(input.rank == 3 || input.rank == 4,
                      "Conv2d: input \(input.shape) must have shape [N, C, H, W] or [C, H, W]")
         let batched = input.rank == 4 ? input : input.unsqueezed(at: 0)
@@ -95,5 +96,19 @@ public final class Conv2d: Module {
         let y = conv2d(batched, weight, bias: bias, stride: stride, padding: padding,
                        dilation: dilation, groups: groups)
         return input.rank == 4 ? y : y.squeezed(axis: 0)
+    }
+
+    /// Task-batched: input `[T, N, C, H, W]`, weight `[T, O, C/g, kH, kW]`. The tasks become
+    /// groups of one convolution over `[N, T·C, H, W]`, so task t only meets its own weights.
+    private func taskBatched(_ input: Tensor, _ tasks: Int) -> Tensor {
+        TaskBatch.requireTaskAxis(input, tasks, "Conv2d")
+        precondition(input.rank == 5 && input.shape[2] == inChannels,
+                     "Conv2d: in task-batched mode the input must be [T, N, \(inChannels), H, W]; got \(input.shape)")
+        let (n, h, w) = (input.shape[1], input.shape[3], input.shape[4])
+        let x = input.permuted([1, 0, 2, 3, 4]).reshaped([n, tasks * inChannels, h, w])
+        let k = weight.reshaped([tasks * outChannels] + Array(weight.shape.dropFirst(2)))
+        let y = conv2d(x, k, bias: bias?.reshaped([tasks * outChannels]), stride: stride, padding: padding,
+                       dilation: dilation, groups: tasks * groups)
+        return y.reshaped([n, tasks, outChannels, y.shape[2], y.shape[3]]).permuted([1, 0, 2, 3, 4])
     }
 }

@@ -29,8 +29,10 @@ public final class Flatten: Module {
     /// ```
     public func callAsFunction(_ input: Tensor) -> Tensor {
         if input.rank == 0 { return input.reshaped([1]) }
-        let start = startAxis < 0 ? startAxis + input.rank : startAxis
-        let end = endAxis < 0 ? endAxis + input.rank : endAxis
+        // In task-batched mode the axes count after the task axis.
+        let shift = TaskBatch.taskCount == nil || startAxis < 0 ? 0 : 1
+        let start = startAxis < 0 ? startAxis + input.rank : startAxis + shift
+        let end = endAxis < 0 ? endAxis + input.rank : endAxis + shift
         precondition(start >= 0 && end < input.rank && start <= end,
                      "Flatten: axes \(startAxis)...\(endAxis) do not fit input \(input.shape)")
         let merged = Shape.count(Array(input.shape[start...end]))

@@ -74,6 +74,13 @@ public final class AvgPool2d: Module {
 
 /// Applies a batched 2-D operation to a batched or unbatched input.
 private func spatially(_ input: Tensor, _ name: String, _ op: (Tensor) -> Tensor) -> Tensor {
+    if let tasks = TaskBatch.taskCount {
+        // Tasks and samples pool alike: fold the task axis into the batch.
+        TaskBatch.requireTaskAxis(input, tasks, name)
+        precondition(input.rank == 5, "\(name): in task-batched mode the input must be [T, N, C, H, W]; got \(input.shape)")
+        let y = op(input.reshaped([tasks * input.shape[1]] + Array(input.shape.dropFirst(2))))
+        return y.reshaped([tasks, input.shape[1]] + Array(y.shape.dropFirst()))
+    }
     precondition(input.rank == 3 || input.rank == 4,
                  "\(name): input \(input.shape) must have shape [N, C, H, W] or [C, H, W]")
     return input.rank == 4 ? op(input) : op(input.unsqueezed(at: 0)).squeezed(axis: 0)
