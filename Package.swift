@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -35,7 +36,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HigherTests",
-            dependencies: ["Higher"],
+            dependencies: ["Higher", "MAMLSinusoid"],
             // Reference data and the Python scripts that made it; tests read it by path.
             exclude: ["Reference"]
         ),
@@ -52,6 +53,26 @@ let package = Package(
             dependencies: ["Higher"],
             path: "Examples/NewtonCG"
         ),
+        // The MAML demo: a thin command over a small library the tests use too.
+        .target(
+            name: "MAMLSinusoid",
+            dependencies: ["Higher"],
+            path: "Examples/MAMLSinusoid"
+        ),
+        .executableTarget(
+            name: "MAML",
+            dependencies: [
+                "Higher",
+                "MAMLSinusoid",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/MAML"
+        ),
+        .executableTarget(
+            name: "MAMLBench",
+            dependencies: ["Higher"],
+            path: "Benchmarks/MAMLBench"
+        ),
         .executableTarget(
             name: "HigherBench",
             dependencies: [
@@ -60,6 +81,11 @@ let package = Package(
                 .target(name: "CBLIS", condition: .when(traits: ["BLIS"])),
             ],
             path: "Benchmarks/HigherBench"
+        ),
+        .executableTarget(
+            name: "InnerLoopMemory",
+            dependencies: ["Higher"],
+            path: "Benchmarks/InnerLoopMemory"
         ),
     ]
 )

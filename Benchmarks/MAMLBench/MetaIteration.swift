@@ -1,0 +1,89 @@
+import Higher
+
+/// How the T tasks of a meta-batch are run.
+enum Mode: String { case batched, loop, concurrent }
+
+/// The meta-weights and the outer Adam state, advanced one meta-iteration at a time.
+struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
+    let model: FunctionalModule<M>
+    var weights: Parameters
+    var adamState: Adam.State
+    let adam = Adam(lr: 1e-3)
+    let workload: Workload
+    let strategy: MetaGradientStrategy
+
+    init(_ module: M, _ workload: Workload, strategy: MetaGradientStrategy) {
+        model = makeFunctional(module)
+        weights = model.parameters
+        adamState = adam.initialState(for: weights)
+        self.workload = workload
+        self.strategy = strategy
+    }
+
+    /// One meta-iteration: K inner SGD steps per task, the query loss's meta-gradient
+    /// summed over tasks, one outer Adam step. Returns the summed query loss.
+    mutating func iterate(_ batch: MetaBatch, mode: Mode, threads: Int) async throws -> Double {
+        let (loss, grad): (Double, Parameters)
+        switch mode {
+        case .batched:
+            (loss, grad) = try batched(batch)
+        case .loop:
+            (loss, grad) = try perTask(batch, threads: 1)
+        case .concurrent:
+            (loss, grad) = try await concurrent(batch, threads: threads)
+        }
+        (adamState, weights) = try adam.step(adamState, weights, grad)
+        return loss
+    }
+
+    /// All tasks in one task-batched unroll.
+    func batched(_ b: MetaBatch) throws -> (Double, Parameters) {
+        let cnn = workload.isCNN
+        let stacked = TaskBatched(model, taskCount: workload.tasks)
+        var loop = InnerLoop(model: stacked, optimizer: SGD(lr: Hyperparameter(workload.innerLR)),
+                             initialParameters: weights.repeatedForTasks(workload.tasks), strategy: strategy)
+        for _ in 0..<workload.steps { try loop.step { m in taskLoss(try m(b.supportX), b.supportY, cnn: cnn) } }
+        let r = try loop.metaGradient { m in taskLoss(try m(b.queryX), b.queryY, cnn: cnn) }
+        return (r.outerLoss.item, r.initialParameters!.summedOverTasks())
+    }
+
+    /// One task's loop (its slice of the batch).
+    func single(_ b: MetaBatch, _ t: Int) throws -> (Double, Parameters) {
+        let cnn = workload.isCNN
+        let sx = b.supportX[t], sy = b.supportY[t], qx = b.queryX[t], qy = b.queryY[t]
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: Hyperparameter(workload.innerLR)),
+                             initialParameters: weights, strategy: strategy)
+        // The per-task loss of one task is the batched loss with a task axis of one.
+        let lossOf = { (out: Tensor, y: Tensor) in taskLoss(out.unsqueezed(at: 0), y.unsqueezed(at: 0), cnn: cnn) }
+        for _ in 0..<workload.steps { try loop.step { m in lossOf(try m(sx), sy) } }
+        let r = try loop.metaGradient { m in lossOf(try m(qx), qy) }
+        return (r.outerLoss.item, r.initialParameters!)
+    }
+
+    func perTask(_ b: MetaBatch, threads: Int) throws -> (Double, Parameters) {
+        let results = try (0..<workload.tasks).map { try single(b, $0) }
+        return sum(results)
+    }
+
+    func concurrent(_ b: MetaBatch, threads: Int) async throws -> (Double, Parameters) {
+        let me = self
+        let results = try await concurrentTasks(workload.tasks, maxConcurrency: threads) { t in try me.single(b, t) }
+        return sum(results)
+    }
+
+    func sum(_ results: [(Double, Parameters)]) -> (Double, Parameters) {
+        (results.reduce(0) { $0 + $1.0 }, results.dropFirst().reduce(results[0].1) { $0 + $1.1 })
+    }
+}
+
+extension MetaLearner: @unchecked Sendable {}
+
+/// The learning rate's gradient through K SGD steps on one task.
+func hypergradient(_ model: FunctionalModule<SineMLP>, _ b: MetaBatch, steps: Int, strategy: MetaGradientStrategy) throws -> Double {
+    let sx = b.supportX[0], sy = b.supportY[0]
+    var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.01), strategy: strategy,
+                         initialWeightsReceiveGradients: false)
+    for _ in 0..<steps { try loop.step { m in meanSquaredError(predicted: try m(sx), target: sy) } }
+    let r = try loop.metaGradient { m in meanSquaredError(predicted: try m(sx), target: sy) }
+    return r.hyperparameters!.lr.tensor!.item
+}

@@ -1,0 +1,61 @@
+// Seconds per MAML meta-iteration for the workloads of Benchmarks/peers/maml_common.py.
+//   MAMLBench --workload mlp_t8_k5 [--mode batched|loop|concurrent] [--threads N]
+//             [--strategy forwardOverReverse|reverseOverReverse] [--iterations N] [--json]
+// Prints one JSON line with --json (read by Benchmarks/peers/maml_table.py), else a sentence.
+import Foundation
+import Higher
+
+let args = CommandLine.arguments
+func option(_ name: String) -> String? { args.firstIndex(of: name).map { args[$0 + 1] } }
+guard let workload = Workload(rawValue: option("--workload") ?? "mlp_t8_k5") else {
+    print("unknown workload; one of: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))")
+    exit(2)
+}
+let mode = Mode(rawValue: option("--mode") ?? "batched") ?? .batched
+let threads = Int(option("--threads") ?? "1") ?? 1
+let strategy: MetaGradientStrategy = option("--strategy") == "reverseOverReverse" ? .reverseOverReverse : .forwardOverReverse
+let iterations = Int(option("--iterations") ?? "") ?? (workload.isCNN ? 3 : (workload == .hyperK100 ? 5 : 20))
+BLASBackend.setThreadCount(1)
+
+/// Peak resident set size of this process, in MB (VmHWM).
+func peakRSS() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+    return kb / 1024
+}
+
+func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = ContinuousClock.now
+    try await body()
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+var rng = RandomGenerator(seed: 0)
+var samples: [Double] = []
+if workload == .hyperK100 {
+    let model = makeFunctional(SineMLP(using: &rng))
+    let batch = MetaBatch(workload, using: &rng)
+    _ = try hypergradient(model, batch, steps: workload.steps, strategy: strategy)        // warm-up
+    for _ in 0..<iterations {
+        samples.append(try await seconds { _ = try hypergradient(model, batch, steps: workload.steps, strategy: strategy) })
+    }
+} else if workload.isCNN {
+    var learner = MetaLearner(FewShotCNN(using: &rng), workload, strategy: strategy)
+    let batch = MetaBatch(workload, using: &rng)
+    _ = try await learner.iterate(batch, mode: mode, threads: threads)
+    for _ in 0..<iterations { samples.append(try await seconds { _ = try await learner.iterate(batch, mode: mode, threads: threads) }) }
+} else {
+    var learner = MetaLearner(SineMLP(using: &rng), workload, strategy: strategy)
+    let batch = MetaBatch(workload, using: &rng)
+    _ = try await learner.iterate(batch, mode: mode, threads: threads)
+    for _ in 0..<iterations { samples.append(try await seconds { _ = try await learner.iterate(batch, mode: mode, threads: threads) }) }
+}
+samples.sort()
+let median = samples[samples.count / 2]
+if args.contains("--json") {
+    print("{\"peer\": \"higher-swift\", \"workload\": \"\(workload.rawValue)\", \"mode\": \"\(mode.rawValue)\", \"threads\": \(threads), \"seconds_per_iteration\": \(median), \"peak_rss_mb\": \(peakRSS())}")
+} else {
+    print("\(workload.rawValue) [\(mode.rawValue), \(threads) thread(s), \(strategy)]: \(median) s per meta-iteration, peak RSS \(peakRSS()) MB")
+}
