@@ -5,14 +5,16 @@ APT_PKGS   := libopenblas-dev libblis-dev pkg-config
 FAST_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-blis demo bench bench-peers clean
+.PHONY: help deps build test test-blis demo demo-newton bench bench-peers bench-memory clean
 
 help:
 	@echo "make deps         install the system libraries (OpenBLAS, BLIS, pkg-config) if missing"
 	@echo "make test         deps, the whole suite (OpenBLAS), then the BLAS-touching tests with BLIS"
-	@echo "make demo         the main example, release mode"
+	@echo "make demo         the main example (MAML on sinusoids), release mode"
+	@echo "make demo-newton  the Newton-CG example, release mode"
 	@echo "make bench        the benchmark program, release mode"
 	@echo "make bench-peers  the same workloads in PyTorch, side by side"
+	@echo "make bench-memory inner-loop peak memory and time per step against K, with higher 0.2.1"
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,6 +35,9 @@ test-blis: deps
 	$(SWIFT) test --traits BLIS --scratch-path .build-blis --filter 'Matmul|Convolution|BLAS'
 
 demo: deps
+	$(SWIFT) run -c release $(FAST_FLAGS) MAML
+
+demo-newton: deps
 	$(SWIFT) run -c release $(FAST_FLAGS) NewtonCG
 
 bench: deps
@@ -42,6 +47,12 @@ bench-peers: deps
 	bash Benchmarks/peers/setup.sh
 	$(SWIFT) build -c release $(FAST_FLAGS) --product HigherBench
 	python3 Benchmarks/peers/compare.py
+
+# One process per (strategy, K), and higher 0.2.1 for each K; prints a markdown table.
+bench-memory: deps
+	bash Benchmarks/peers/setup.sh
+	$(SWIFT) build -c release $(FAST_FLAGS) --product InnerLoopMemory
+	python3 Benchmarks/peers/memory_table.py --binary .build/release/InnerLoopMemory
 
 clean:
 	rm -rf .build .build-*

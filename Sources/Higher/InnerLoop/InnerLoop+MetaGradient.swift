@@ -98,12 +98,26 @@ extension InnerLoop {
             }
             paramsBar = thetaBar
         }
-        let zeroHyper = { (k: Int) throws -> Opt.Hyper in try self.hyperValue(self.records[k], meta: meta).zerosLike() }
+        // Steps outside a truncated window get zeros; steps with the optimizer's own
+        // settings share one zero value.
+        let sharedZero = optimizer.hyper.zerosLike()
+        var perStep = [Opt.Hyper]()
+        perStep.reserveCapacity(stepCount)
+        for k in 0..<stepCount {
+            if let h = hyperBars[k] {
+                perStep.append(h)
+            } else if case .optimizer = records[k].hyper {
+                perStep.append(sharedZero)
+            } else {
+                perStep.append(try hyperValue(records[k], meta: meta).zerosLike())
+            }
+            hyperBars[k] = nil
+        }
         return MetaGradient(
             outerLoss: value,
             initialParameters: initialWeightsReceiveGradients ? paramsBar : nil,
             metaParameters: metaBar,
-            hyperparametersPerStep: try (0..<stepCount).map { try hyperBars[$0] ?? zeroHyper($0) })
+            hyperparametersPerStep: perStep)
     }
 
     /// H·(ū, 0) for the loss of `record`, split into its parameter and meta-parameter parts.

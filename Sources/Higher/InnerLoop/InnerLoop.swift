@@ -67,6 +67,8 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     }
 
     enum HyperSource {
+        /// The optimizer's own settings (stored once, in `optimizer`, not per step).
+        case optimizer
         case value(Opt.Hyper)
         case fromMeta((Parameters) throws -> Opt.Hyper)
     }
@@ -125,7 +127,7 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     @discardableResult
     public mutating func step(hyper: Opt.Hyper? = nil, transform: GradientTransform? = nil,
                               _ loss: @escaping Loss) throws -> Tensor {
-        try step(source: .value(hyper ?? optimizer.hyper), transform: transform, loss)
+        try step(source: hyper.map { .value($0) } ?? .optimizer, transform: transform, loss)
     }
 
     /// Takes one step with hyperparameters computed from the meta-parameters (a learned
@@ -194,6 +196,7 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
 
     func hyperValue(_ record: StepRecord, meta: Parameters) throws -> Opt.Hyper {
         switch record.hyper {
+        case .optimizer: return optimizer.hyper
         case .value(let h): return h
         case .fromMeta(let f): return try f(meta)
         }
