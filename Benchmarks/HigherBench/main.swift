@@ -91,6 +91,24 @@ if wants("make_functional") {
     record("make_functional_resnet18") { consume(makeFunctional(resnet).parameters) }
 }
 
+// One optimizer step on a 1M-scalar Float32 tree (Benchmarks/peers/optim_bench.py's tree).
+if wants("adam_step") || wants("sgd_momentum_step") {
+    var rng = RandomGenerator(seed: 4)
+    let shapes: [(String, [Int])] = [("fc1.weight", [1024, 512]), ("fc1.bias", [1024]),
+                                     ("fc2.weight", [512, 1024]), ("fc2.bias", [512])]
+    let params = Parameters(shapes.map { ($0.0, Tensor.normal($0.1, dtype: .float32, using: &rng)) })
+    let grads = Parameters(shapes.map { ($0.0, Tensor.normal($0.1, dtype: .float32, using: &rng)) })
+    let adam = Adam(lr: 1e-3)
+    var adamState = adam.initialState(for: params)
+    (adamState, _) = try! adam.step(adamState, params, grads)
+    let sgd = SGD(lr: 1e-2, momentum: 0.9)
+    var sgdState = sgd.initialState(for: params)
+    (sgdState, _) = try! sgd.step(sgdState, params, grads)
+    let (a, s) = (adamState, sgdState)
+    record("adam_step_1m") { consume(try! adam.step(a, params, grads)) }
+    record("sgd_momentum_step_1m") { consume(try! sgd.step(s, params, grads)) }
+}
+
 if json {
     let body = results.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ")
     print("{\"framework\": \"higher-swift\", \"blas\": \"\(BLASBackend.name)\", \"unit\": \"us_per_call\", \(body)}")

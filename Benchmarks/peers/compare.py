@@ -20,6 +20,8 @@ ROWS = [
     ("mlp_grad", "1-40-40-1 ReLU MLP, MSE on 10 points: gradient", 3.0),
     ("mlp_hvp", "same: Hessian-vector product", None),
     ("conv_fwd_bwd", "conv2d [8,64,14,14] 3x3 64->64: forward + backward", 1 / 1.5),
+    ("adam_step_1m", "Adam step, 1M-scalar tree (torch: foreach)", 1.0),
+    ("sgd_momentum_step_1m", "SGD-momentum step, 1M-scalar tree (torch: foreach)", 1.0),
     ("gemm_32", "square GEMM 32", None),
     ("gemm_128", "square GEMM 128", None),
     ("gemm_512", "square GEMM 512", None),
@@ -39,8 +41,9 @@ def main():
     args = parser.parse_args()
     flag = ["--quick"] if args.quick else []
     higher = run_json([args.swift_bin, "--json"] + flag)
-    torch = run_json([os.path.join(ROOT, ".build", "peers-venv", "bin", "python"),
-                      os.path.join(ROOT, "Benchmarks", "peers", "core_bench.py")] + flag)
+    python = os.path.join(ROOT, ".build", "peers-venv", "bin", "python")
+    torch = run_json([python, os.path.join(ROOT, "Benchmarks", "peers", "core_bench.py")] + flag)
+    torch.update(run_json([python, os.path.join(ROOT, "Benchmarks", "peers", "optim_bench.py")] + flag))
 
     print(f"# Higher ({higher['blas']}) vs PyTorch {torch['torch_version']} eager, Float32, one thread, "
           f"{datetime.date.today().isoformat()}")
