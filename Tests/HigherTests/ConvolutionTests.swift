@@ -71,6 +71,18 @@ private struct ConvCase: CustomStringConvertible {
         forEachTerm { xi, wi, o in x[xi] += g[o] * w[wi] }
         return x
     }
+
+    /// The gradient of `⟨conv(x, w), g⟩` with respect to the weight, by loops.
+    func referenceWeightGradient(_ x: [Double], _ g: [Double]) -> [Double] {
+        var w = [Double](repeating: 0, count: weightShape.reduce(1, *))
+        forEachTerm { xi, wi, o in w[wi] += g[o] * x[xi] }
+        return w
+    }
+
+    var geometry: Conv2DGeometry {
+        Conv2DGeometry(input: input, weight: weightShape, stride: strideSize, padding: paddingSize,
+                       dilation: dilationSize, groups: groups, op: "test")
+    }
 }
 
 private let convCases: [ConvCase] = [
@@ -92,6 +104,10 @@ private let convCases: [ConvCase] = [
     ConvCase(input: [2, 1, 16, 16], out: 2, kernel: (3, 3), padding: (1, 1)),
     // Large enough that every GEMM goes to the library under both backends.
     ConvCase(input: [2, 8, 6, 6], out: 8, kernel: (3, 3), padding: (1, 1)),
+    // Column copies: output rows narrower than input rows, and kernel columns that
+    // read only padding.
+    ConvCase(input: [1, 3, 12, 13], out: 4, kernel: (3, 3)),
+    ConvCase(input: [1, 2, 3, 1], out: 2, kernel: (1, 5), padding: (0, 2)),
 ]
 
 @Suite struct ConvolutionTests {
@@ -125,6 +141,54 @@ private let convCases: [ConvCase] = [
         #expect(g.contains { $0.readsInputDirectly })
         #expect(g.contains { $0.samplesPerProduct > 1 && $0.n % $0.samplesPerProduct != 0 })
         #expect(g.contains { $0.samplesPerProduct == 1 && $0.n > 1 && !$0.isPointwise })
+        #expect(g.contains { $0.usesRowCopies && $0.sw > 1 && $0.groups > 1 })
+        #expect(g.contains { $0.usesRowCopies && $0.ow != $0.w })
+        #expect(g.contains { $0.usesRowCopies && $0.ow == $0.w && $0.sw == 1 })
+        #expect(g.contains { !$0.usesRowCopies && !$0.readsInputDirectly && $0.sh == 1 })
+        #expect(g.contains { $0.transposedConvolution?.usesRowCopies == true })
+        #expect(g.contains { $0.transposedConvolution.map { !$0.usesRowCopies && !$0.readsInputDirectly } == true })
+        #expect(g.contains { $0.transposedConvolution == nil && $0.sh == 1 && $0.sw == 1 })
+    }
+
+    /// Shapes large enough that the kernels build and multiply the im2col matrix a block of
+    /// channels at a time (in every kernel, with groups, dilation, padding that does not
+    /// keep the size, and stride 2, whose input gradient goes through col2im), against the
+    /// loop references for the value and both gradients.
+    @Test func channelBlocksMatchLoopReference() {
+        // With whether the input gradient is a (transposed) convolution rather than col2im.
+        let cases = [
+            (ConvCase(input: [2, 40, 16, 16], out: 48, kernel: (3, 3), padding: (1, 1)), true),
+            (ConvCase(input: [2, 40, 12, 12], out: 36, kernel: (3, 3)), false),
+            (ConvCase(input: [2, 40, 16, 16], out: 24, kernel: (3, 3), stride: (2, 2), padding: (1, 1)), false),
+            (ConvCase(input: [3, 80, 9, 9], out: 60, kernel: (3, 3), padding: (2, 1), dilation: (2, 1), groups: 2), true),
+        ]
+        for (i, (cs, transposed)) in cases.enumerated() {
+            let geo = cs.geometry
+            let cols = geo.samplesPerProduct * geo.outPlane
+            #expect(geo.channelsPerBlock(cols: cols, m: geo.og, smallFits: true) < geo.cg, "\(cs)")
+            #expect(geo.channelsPerBlock(cols: cols, m: geo.og, smallFits: false) < geo.cg, "\(cs)")
+            #expect((geo.transposedConvolution != nil) == transposed, "\(cs)")
+            if let t = geo.transposedConvolution {
+                let tcols = t.samplesPerProduct * t.outPlane
+                #expect(t.channelsPerBlock(cols: tcols, m: t.og, smallFits: true) < t.cg, "\(cs)")
+            }
+            let x = LinalgCheck.tensor(cs.input, seed: UInt64(1000 + i))
+            let w = LinalgCheck.tensor(cs.weightShape, seed: UInt64(1100 + i))
+            let r = LinalgCheck.tensor(cs.outputShape, seed: UInt64(1200 + i))
+            let (xs, ws, rs) = (x.scalars, w.scalars, r.scalars)
+            let y = cs.apply(x, w).scalars, yRef = cs.referenceConv(xs, ws, bias: nil)
+            let valuesMatch = LinalgCheck.close(y, yRef, rtol: 1e-12, atol: 1e-12)
+            #expect(valuesMatch, "\(cs)")
+            let g = gradient(at: [x, w]) { v in (cs.apply(v[0], v[1]) * r).sum() }
+            let inputGradientMatches = LinalgCheck.close(g[0].scalars, cs.referenceTransposed(rs, ws), rtol: 1e-12, atol: 1e-12)
+            #expect(inputGradientMatches, "\(cs)")
+            let weightGradientMatches = LinalgCheck.close(g[1].scalars, cs.referenceWeightGradient(xs, rs), rtol: 1e-12, atol: 1e-12)
+            #expect(weightGradientMatches, "\(cs)")
+            // Float32 goes through the same blocks.
+            let y32 = cs.apply(x.cast(to: .float32), w.cast(to: .float32)).scalars
+            let float32Matches = LinalgCheck.close(y32, yRef, rtol: 1e-4, atol: 1e-4)
+            #expect(float32Matches, "\(cs)")
+        }
     }
 
     @Test func gradientsAndJVPsMatchFiniteDifferences() {
