@@ -83,8 +83,8 @@ public func evaluateAdaptation(
     model: SinusoidModel, parameters: Parameters, tasks: [SinusoidTask], after: [Int],
     learningRate: Double = 0.01, workers: Int = ProcessInfo.processInfo.activeProcessorCount
 ) async throws -> AdaptationReport {
-    let losses = try await orderedConcurrentMap(tasks, workers: workers) { task in
-        try adaptationLosses(model: model, parameters: parameters, task: task, after: after,
+    let losses = try await concurrentTasks(tasks.count, maxConcurrency: max(1, workers)) { i in
+        try adaptationLosses(model: model, parameters: parameters, task: tasks[i], after: after,
                              learningRate: learningRate).losses
     }
     return AdaptationReport(steps: after, losses: losses)

@@ -106,8 +106,8 @@ public struct MetaLearner: Sendable {
     public mutating func step(on tasks: [SinusoidTask]) async throws -> Double {
         precondition(!tasks.isEmpty, "MetaLearner.step: an empty meta-batch")
         let model = self.model, parameters = self.parameters, configuration = self.configuration
-        let results = try await orderedConcurrentMap(tasks, workers: configuration.workers) { task in
-            try taskMetaGradient(model: model, parameters: parameters, task: task, configuration: configuration)
+        let results = try await concurrentTasks(tasks.count, maxConcurrency: max(1, configuration.workers)) { i in
+            try taskMetaGradient(model: model, parameters: parameters, task: tasks[i], configuration: configuration)
         }
         var total = results[0].gradient
         for r in results.dropFirst() { total = total + r.gradient }
