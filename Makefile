@@ -4,6 +4,9 @@ APT_PKGS   := libopenblas-dev libblis-dev pkg-config
 # Release builds of programs (not the library) may use the host's vector units; see docs/benchmarks.md.
 FAST_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Programs run with OpenBLAS choosing the kernels for this CPU (an inherited
+# OPENBLAS_CORETYPE would pin an older kernel set; see docs/benchmarks.md).
+RUN        := env -u OPENBLAS_CORETYPE
 
 .PHONY: help deps build test test-blis demo demo-newton bench bench-peers bench-memory clean
 
@@ -35,24 +38,24 @@ test-blis: deps
 	$(SWIFT) test --traits BLIS --scratch-path .build-blis --filter 'Matmul|Convolution|BLAS'
 
 demo: deps
-	$(SWIFT) run -c release $(FAST_FLAGS) MAML
+	$(RUN) $(SWIFT) run -c release $(FAST_FLAGS) MAML
 
 demo-newton: deps
-	$(SWIFT) run -c release $(FAST_FLAGS) NewtonCG
+	$(RUN) $(SWIFT) run -c release $(FAST_FLAGS) NewtonCG
 
 bench: deps
-	$(SWIFT) run -c release $(FAST_FLAGS) HigherBench
+	$(RUN) $(SWIFT) run -c release $(FAST_FLAGS) HigherBench
 
 bench-peers: deps
 	bash Benchmarks/peers/setup.sh
 	$(SWIFT) build -c release $(FAST_FLAGS) --product HigherBench
-	python3 Benchmarks/peers/compare.py
+	$(RUN) python3 Benchmarks/peers/compare.py
 
 # One process per (strategy, K), and higher 0.2.1 for each K; prints a markdown table.
 bench-memory: deps
 	bash Benchmarks/peers/setup.sh
 	$(SWIFT) build -c release $(FAST_FLAGS) --product InnerLoopMemory
-	python3 Benchmarks/peers/memory_table.py --binary .build/release/InnerLoopMemory
+	$(RUN) python3 Benchmarks/peers/memory_table.py --binary .build/release/InnerLoopMemory
 
 clean:
 	rm -rf .build .build-*

@@ -2,6 +2,13 @@
 // `make bench` prints a table; `--json` prints one JSON object for Benchmarks/peers/compare.py.
 import Higher
 
+// glibc returns freed heap memory to the kernel after every large free, so each iteration
+// faults its tensors' pages in again; keep freed memory for reuse instead (a process-wide
+// allocator setting of this program, not of the library; see docs/benchmarks.md).
+@_silgen_name("mallopt") func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+_ = mallopt(-1, 256 << 20)     // M_TRIM_THRESHOLD
+_ = mallopt(-3, 256 << 20)     // M_MMAP_THRESHOLD
+
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let json = arguments.contains("--json")

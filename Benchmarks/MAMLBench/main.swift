@@ -5,6 +5,13 @@
 import Foundation
 import Higher
 
+// glibc returns freed heap memory to the kernel after every large free, so each iteration
+// faults its tensors' pages in again; keep freed memory for reuse instead (a process-wide
+// allocator setting of this program, not of the library; see docs/benchmarks.md).
+@_silgen_name("mallopt") func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+_ = mallopt(-1, 256 << 20)     // M_TRIM_THRESHOLD
+_ = mallopt(-3, 256 << 20)     // M_MMAP_THRESHOLD
+
 let args = CommandLine.arguments
 func option(_ name: String) -> String? { args.firstIndex(of: name).map { args[$0 + 1] } }
 guard let workload = Workload(rawValue: option("--workload") ?? "mlp_t8_k5") else {
