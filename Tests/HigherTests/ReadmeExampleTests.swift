@@ -1,0 +1,31 @@
+import Testing
+import Higher
+
+/// The README's example, as written there, so it keeps compiling and working.
+final class ReadmeNet: Module, @unchecked Sendable {
+    let hidden: Linear, output: Linear
+    init(using rng: inout RandomGenerator) {
+        hidden = Linear(1, 40, using: &rng)
+        output = Linear(40, 1, using: &rng)
+    }
+    func callAsFunction(_ x: Tensor) -> Tensor { output(relu(hidden(x))) }
+}
+
+@Suite struct ReadmeExampleTests {
+    @Test func metaGradientExample() throws {
+        var rng = RandomGenerator(seed: 0)
+        let f = makeFunctional(ReadmeNet(using: &rng))
+        let x = Tensor.uniform([10, 1], low: -5, high: 5, using: &rng), y = 2 * x
+
+        var loop = InnerLoop(model: f, optimizer: SGD(lr: 0.01))
+        for _ in 0..<5 {
+            try loop.step { m in meanSquaredError(predicted: try m(x), target: y) }
+        }
+        let result = try loop.metaGradient { m in meanSquaredError(predicted: try m(x), target: y) }
+        let metaGradient = result.initialParameters!
+        let lrGradient = result.hyperparameters!.lr
+
+        #expect(metaGradient.paths == ["hidden.weight", "hidden.bias", "output.weight", "output.bias"])
+        #expect(lrGradient.tensor!.item < 0)      // a larger step would lower the loss further
+    }
+}
