@@ -26,6 +26,13 @@ final class ReadmeNet: Module, @unchecked Sendable {
         let lrGradient = result.hyperparameters!.lr
 
         #expect(metaGradient.paths == ["hidden.weight", "hidden.bias", "output.weight", "output.bias"])
-        #expect(lrGradient.tensor!.item < 0)      // a larger step would lower the loss further
+        // The learning-rate gradient against central differences of the same unroll.
+        func outer(_ lr: Double) throws -> Double {
+            var loop = InnerLoop(model: f, optimizer: SGD(lr: Hyperparameter(lr)))
+            for _ in 0..<5 { try loop.step { m in meanSquaredError(predicted: try m(x), target: y) } }
+            return try loop.metaGradient { m in meanSquaredError(predicted: try m(x), target: y) }.outerLoss.item
+        }
+        let difference = (try outer(0.01 + 1e-7) - outer(0.01 - 1e-7)) / 2e-7
+        #expect(abs(lrGradient.tensor!.item - difference) < 1e-5 * max(1, abs(difference)))
     }
 }
