@@ -1,67 +1,6 @@
 import Testing
 @testable import Higher
 
-/// Deterministic values in [-1, 1) (xorshift), so every run checks the same points.
-fileprivate func indexingRandom(_ shape: [Int], seed: UInt64, dtype: DType = .float64) -> Tensor {
-    var s = (seed &+ 1) &* 0x9E37_79B9_7F4A_7C15
-    var values = [Double]()
-    for _ in 0..<shape.reduce(1, *) {
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17
-        values.append(Double(s >> 11) / Double(1 << 53) * 2 - 1)
-    }
-    return Tensor(values, shape: shape, dtype: dtype)
-}
-
-fileprivate func indexingClose(_ a: [Double], _ b: [Double], _ tolerance: Double) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($0), abs($1)) }
-}
-
-/// Checks the VJP (against per-coordinate central differences of `Σ w·f`) and the JVP
-/// (against a central difference along a direction) of `f` at `x`, in Float64.
-fileprivate func indexingCheckDerivatives(
-    at x: Tensor, tolerance: Double = 1e-6, _ f: (Tensor) -> Tensor,
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let eps = 1e-6
-    let y = f(x)
-    let w = indexingRandom(y.shape, seed: 21)
-    let v = indexingRandom(x.shape, seed: 22)
-    let g = vjp(at: x, of: f).pullback(w)
-    let base = x.scalars
-    var fd = [Double]()
-    for i in 0..<base.count {
-        var p = base, m = base
-        p[i] += eps
-        m[i] -= eps
-        let lp = (f(Tensor(p, shape: x.shape)) * w).sum().item
-        let lm = (f(Tensor(m, shape: x.shape)) * w).sum().item
-        fd.append((lp - lm) / (2 * eps))
-    }
-    #expect(g.shape == x.shape, sourceLocation: sourceLocation)
-    #expect(indexingClose(g.scalars, fd, tolerance), "VJP \(g.scalars) vs FD \(fd)", sourceLocation: sourceLocation)
-    let dy = derivative(at: x, along: v, of: f)
-    let fdj = (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
-    #expect(dy.shape == y.shape, sourceLocation: sourceLocation)
-    #expect(indexingClose(dy.scalars, fdj.scalars, tolerance), "JVP \(dy.scalars) vs FD \(fdj.scalars)",
-            sourceLocation: sourceLocation)
-}
-
-/// Forward-over-reverse and reverse-over-reverse Hessian-vector products against
-/// central differences of the gradient.
-fileprivate func indexingCheckHVP(
-    at x: Tensor, _ f: (Tensor) -> Tensor, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let eps = 1e-6
-    let v = indexingRandom(x.shape, seed: 23)
-    let hv = hessianVectorProduct(at: x, along: v, of: f)
-    let fd = (gradient(at: x + eps * v, of: f) - gradient(at: x - eps * v, of: f)) / (2 * eps)
-    #expect(indexingClose(hv.scalars, fd.scalars, 1e-6), "HVP \(hv.scalars) vs FD \(fd.scalars)",
-            sourceLocation: sourceLocation)
-    let rr = gradient(at: x) { y in (gradient(at: y, of: f) * v).sum() }
-    #expect(indexingClose(rr.scalars, hv.scalars, 1e-10), "reverse-over-reverse \(rr.scalars) vs \(hv.scalars)",
-            sourceLocation: sourceLocation)
-}
-
 @Suite struct IndexingTests {
     // MARK: slicing
 
@@ -76,7 +15,7 @@ fileprivate func indexingCheckHVP(
     }
 
     @Test func sliceRankFourMatchesPermutedSlice() {
-        let x = indexingRandom([2, 3, 4, 5], seed: 1)
+        let x = derivativeTestTensor([2, 3, 4, 5], seed: 1)
         let s = x.sliced([0..<2, 1..<3, 1..<4, 2..<5])
         #expect(s.shape == [2, 2, 3, 3])
         var expected = [Double]()
@@ -103,9 +42,9 @@ fileprivate func indexingCheckHVP(
     }
 
     @Test func sliceDerivatives() {
-        indexingCheckDerivatives(at: indexingRandom([3, 4], seed: 2)) { $0.sliced([1..<3, 1..<3]) }
-        indexingCheckDerivatives(at: indexingRandom([2, 3, 2], seed: 3)) { x in x[1] * x.sliced(alongAxis: -2, 0..<1)[0] }
-        indexingCheckHVP(at: indexingRandom([4, 3], seed: 4)) { x in
+        checkDerivatives(at: derivativeTestTensor([3, 4], seed: 2)) { $0.sliced([1..<3, 1..<3]) }
+        checkDerivatives(at: derivativeTestTensor([2, 3, 2], seed: 3)) { x in x[1] * x.sliced(alongAxis: -2, 0..<1)[0] }
+        checkHessianVectorProductAndSymmetry(at: derivativeTestTensor([4, 3], seed: 4)) { x in
             let a = x[1..<3], b = x[2...]
             return (a * a * b).sum()
         }
@@ -120,7 +59,7 @@ fileprivate func indexingCheckHVP(
         #expect(p.scalars == [9, 9, 1, 9])
         let q = Tensor([[1, 2]]).padded(alongAxis: -1, before: 1, after: 0)
         #expect(q.scalars == [0, 1, 2])
-        let x = indexingRandom([2, 3, 2], seed: 5)
+        let x = derivativeTestTensor([2, 3, 2], seed: 5)
         let r = x.padded([(0, 1), (2, 0), (1, 1)], value: -1)
         #expect(r.shape == [3, 5, 4])
         #expect(r.sliced([0..<2, 2..<5, 1..<3]).scalars == x.scalars)
@@ -132,8 +71,8 @@ fileprivate func indexingCheckHVP(
     }
 
     @Test func padDerivatives() {
-        indexingCheckDerivatives(at: indexingRandom([2, 3], seed: 6)) { $0.padded([(1, 2), (0, 1)], value: 3) }
-        indexingCheckHVP(at: indexingRandom([2, 3], seed: 7)) { x in
+        checkDerivatives(at: derivativeTestTensor([2, 3], seed: 6)) { $0.padded([(1, 2), (0, 1)], value: 3) }
+        checkHessianVectorProductAndSymmetry(at: derivativeTestTensor([2, 3], seed: 7)) { x in
             let p = x.padded([(1, 0), (0, 2)], value: 0.5)
             return (p * p * p).sum()
         }
@@ -147,7 +86,7 @@ fileprivate func indexingCheckHVP(
         #expect(m.gathering(atIndices: [-1], alongAxis: 1).scalars == [2, 4, 6])
         #expect(m.gathering(atIndices: [-1], alongAxis: 1).shape == [3, 1])
         #expect(m.gathering(atIndices: []).shape == [0, 2])
-        let x = indexingRandom([2, 3, 4], seed: 8)
+        let x = derivativeTestTensor([2, 3, 4], seed: 8)
         #expect(x.gathering(atIndices: [1, 1], alongAxis: 1).scalars
                 == Tensor.concatenate([x.sliced(alongAxis: 1, 1..<2), x.sliced(alongAxis: 1, 1..<2)], alongAxis: 1).scalars)
         let f = Tensor([1, 2, 3], dtype: .float32).gathering(atIndices: [2, 0])
@@ -162,7 +101,7 @@ fileprivate func indexingCheckHVP(
         let t = Tensor([[1, 2, 3]]).scatteringAdd(atIndices: [1, -1, 1], alongAxis: 1, extent: 2)
         #expect(t.scalars == [0, 6])
         // Adjoint identity: ⟨gather(x), y⟩ = ⟨x, scatterAdd(y)⟩.
-        let x = indexingRandom([3, 4, 2], seed: 9), y = indexingRandom([3, 5, 2], seed: 10)
+        let x = derivativeTestTensor([3, 4, 2], seed: 9), y = derivativeTestTensor([3, 5, 2], seed: 10)
         let idx = [3, 0, 3, 1, -1]
         let lhs = (x.gathering(atIndices: idx, alongAxis: 1) * y).sum().item
         let rhs = (x * y.scatteringAdd(atIndices: idx, alongAxis: 1, extent: 4)).sum().item
@@ -170,11 +109,11 @@ fileprivate func indexingCheckHVP(
     }
 
     @Test func gatherAndScatterDerivatives() {
-        indexingCheckDerivatives(at: indexingRandom([3, 2], seed: 11)) { $0.gathering(atIndices: [2, 0, 2, 1]) }
-        indexingCheckDerivatives(at: indexingRandom([2, 4], seed: 12)) {
+        checkDerivatives(at: derivativeTestTensor([3, 2], seed: 11)) { $0.gathering(atIndices: [2, 0, 2, 1]) }
+        checkDerivatives(at: derivativeTestTensor([2, 4], seed: 12)) {
             $0.scatteringAdd(atIndices: [1, 0, 1, 2], alongAxis: 1, extent: 3)
         }
-        indexingCheckHVP(at: indexingRandom([4, 2], seed: 13)) { x in
+        checkHessianVectorProductAndSymmetry(at: derivativeTestTensor([4, 2], seed: 13)) { x in
             let g = x.gathering(atIndices: [3, 3, 0], alongAxis: 0)
             let s = (g * g).scatteringAdd(atIndices: [1, 0, 1], alongAxis: 0, extent: 2)
             return (s * s * x[0..<2]).sum()
@@ -199,13 +138,13 @@ fileprivate func indexingCheckHVP(
 
     @Test func gatherElementsDerivatives() {
         let idx = [2, 0, 1, 1, 0, 2, 2, 2]
-        indexingCheckDerivatives(at: indexingRandom([2, 3, 2], seed: 14)) {
+        checkDerivatives(at: derivativeTestTensor([2, 3, 2], seed: 14)) {
             $0.gatheringElements(atIndices: idx, alongAxis: 1)
         }
-        indexingCheckDerivatives(at: indexingRandom([2, 3], seed: 15)) {
+        checkDerivatives(at: derivativeTestTensor([2, 3], seed: 15)) {
             $0.scatteringAddElements(atIndices: [1, 1, 0, 3, 0, 1], alongAxis: 1, extent: 4)
         }
-        indexingCheckHVP(at: indexingRandom([3, 4], seed: 16)) { x in
+        checkHessianVectorProductAndSymmetry(at: derivativeTestTensor([3, 4], seed: 16)) { x in
             let p = x.gatheringElements(atIndices: [3, 0, 0, 2, 1, 1], alongAxis: 1)
             return (p * p * p).sum()
         }

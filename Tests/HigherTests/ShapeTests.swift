@@ -1,51 +1,6 @@
 import Testing
 @testable import Higher
 
-/// Deterministic values in [-1, 1) (xorshift), so every run checks the same points.
-fileprivate func shapeRandom(_ shape: [Int], seed: UInt64, dtype: DType = .float64) -> Tensor {
-    var s = (seed &+ 1) &* 0x9E37_79B9_7F4A_7C15
-    var values = [Double]()
-    for _ in 0..<shape.reduce(1, *) {
-        s ^= s << 13; s ^= s >> 7; s ^= s << 17
-        values.append(Double(s >> 11) / Double(1 << 53) * 2 - 1)
-    }
-    return Tensor(values, shape: shape, dtype: dtype)
-}
-
-fileprivate func shapeClose(_ a: [Double], _ b: [Double], _ tolerance: Double) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * max(1, abs($0), abs($1)) }
-}
-
-/// Checks the VJP (against per-coordinate central differences of `Σ w·f`) and the JVP
-/// (against a central difference along a direction) of `f` at `x`, in Float64.
-fileprivate func shapeCheckDerivatives(
-    at x: Tensor, tolerance: Double = 1e-6, _ f: (Tensor) -> Tensor,
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    let eps = 1e-6
-    let y = f(x)
-    let w = shapeRandom(y.shape, seed: 11)
-    let v = shapeRandom(x.shape, seed: 12)
-    let g = vjp(at: x, of: f).pullback(w)
-    let base = x.scalars
-    var fd = [Double]()
-    for i in 0..<base.count {
-        var p = base, m = base
-        p[i] += eps
-        m[i] -= eps
-        let lp = (f(Tensor(p, shape: x.shape)) * w).sum().item
-        let lm = (f(Tensor(m, shape: x.shape)) * w).sum().item
-        fd.append((lp - lm) / (2 * eps))
-    }
-    #expect(g.shape == x.shape, sourceLocation: sourceLocation)
-    #expect(shapeClose(g.scalars, fd, tolerance), "VJP \(g.scalars) vs FD \(fd)", sourceLocation: sourceLocation)
-    let dy = derivative(at: x, along: v, of: f)
-    let fdj = (f(x + eps * v) - f(x - eps * v)) / (2 * eps)
-    #expect(dy.shape == y.shape, sourceLocation: sourceLocation)
-    #expect(shapeClose(dy.scalars, fdj.scalars, tolerance), "JVP \(dy.scalars) vs FD \(fdj.scalars)",
-            sourceLocation: sourceLocation)
-}
-
 /// An independent permute on index lists, for comparison.
 fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     let v = x.scalars, s = x.shape
@@ -87,7 +42,7 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
             ([70, 45], [1, 0]), ([3, 40, 33], [0, 2, 1]), ([33, 2, 35], [2, 1, 0]),
         ]
         for (shape, perm) in cases {
-            let x = shapeRandom(shape, seed: UInt64(shape.count))
+            let x = derivativeTestTensor(shape, seed: UInt64(shape.count))
             let p = x.permuted(perm)
             #expect(p.shape == perm.map { shape[$0] })
             #expect(p.scalars == shapeReferencePermute(x, perm), "permute \(shape) by \(perm)")
@@ -95,7 +50,7 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     }
 
     @Test func permuteAcceptsNegativeAxesAndVariadicForm() {
-        let x = shapeRandom([2, 3, 4], seed: 1)
+        let x = derivativeTestTensor([2, 3, 4], seed: 1)
         #expect(x.permuted([-1, 0, -2]).scalars == x.permuted([2, 0, 1]).scalars)
         #expect(x.permuted(2, 0, 1).scalars == x.permuted([2, 0, 1]).scalars)
         #expect(x.transposed(0, -1).shape == [4, 3, 2])
@@ -103,31 +58,31 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     }
 
     @Test func permuteFloat32() {
-        let x = shapeRandom([3, 5, 7], seed: 2, dtype: .float32)
+        let x = derivativeTestTensor([3, 5, 7], seed: 2, dtype: .float32)
         let p = x.permuted([2, 0, 1])
         #expect(p.dtype == .float32)
         #expect(p.scalars == shapeReferencePermute(x, [2, 0, 1]))
     }
 
     @Test func permuteDerivatives() {
-        shapeCheckDerivatives(at: shapeRandom([2, 3, 4], seed: 3)) { $0.permuted([2, 0, 1]) }
-        shapeCheckDerivatives(at: shapeRandom([2, 1, 3, 2], seed: 4)) { $0.permuted([3, 1, 2, 0]) * $0.transposed(0, 3) }
-        shapeCheckDerivatives(at: shapeRandom([2, 1, 3, 2], seed: 4)) { $0.permuted([3, 1, 0, 2]) }
-        shapeCheckDerivatives(at: shapeRandom([3, 4], seed: 5)) { $0.transposed() }
+        checkDerivatives(at: derivativeTestTensor([2, 3, 4], seed: 3)) { $0.permuted([2, 0, 1]) }
+        checkDerivatives(at: derivativeTestTensor([2, 1, 3, 2], seed: 4)) { $0.permuted([3, 1, 2, 0]) * $0.transposed(0, 3) }
+        checkDerivatives(at: derivativeTestTensor([2, 1, 3, 2], seed: 4)) { $0.permuted([3, 1, 0, 2]) }
+        checkDerivatives(at: derivativeTestTensor([3, 4], seed: 5)) { $0.transposed() }
     }
 
     @Test func transposeSecondOrder() {
         // f(x) = Σ (xᵀ ⊙ xᵀ ⊙ y) has Hessian diag(2·yᵀ).
-        let x = shapeRandom([3, 4], seed: 6), v = shapeRandom([3, 4], seed: 7), y = shapeRandom([4, 3], seed: 8)
+        let x = derivativeTestTensor([3, 4], seed: 6), v = derivativeTestTensor([3, 4], seed: 7), y = derivativeTestTensor([4, 3], seed: 8)
         let hv = hessianVectorProduct(at: x, along: v) { x in (x.transposed() * x.transposed() * y).sum() }
         let expected = 2 * y.transposed() * v
-        #expect(shapeClose(hv.scalars, expected.scalars, 1e-12))
+        #expect(derivativeTestClose(hv.scalars, expected.scalars, 1e-12))
     }
 
     // MARK: squeeze, unsqueeze, flatten
 
     @Test func squeezeUnsqueezeFlatten() {
-        let x = shapeRandom([1, 3, 1, 2], seed: 9)
+        let x = derivativeTestTensor([1, 3, 1, 2], seed: 9)
         #expect(x.squeezed().shape == [3, 2])
         #expect(x.squeezed(axis: 0).shape == [3, 1, 2])
         #expect(x.squeezed(axis: -2).shape == [1, 3, 2])
@@ -140,7 +95,7 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
         #expect(v.unsqueezed(at: -1).shape == [3, 1])
         #expect(v.unsqueezed(at: -2).shape == [1, 3])
         #expect(Tensor(2).unsqueezed(at: 0).shape == [1])
-        let t = shapeRandom([2, 3, 4], seed: 10)
+        let t = derivativeTestTensor([2, 3, 4], seed: 10)
         #expect(t.flattened().shape == [24])
         #expect(t.flattened(fromAxis: 1).shape == [2, 12])
         #expect(t.flattened(fromAxis: -1).shape == [2, 3, 4])
@@ -149,8 +104,8 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     }
 
     @Test func squeezeDerivatives() {
-        shapeCheckDerivatives(at: shapeRandom([1, 3, 1], seed: 11)) { $0.squeezed() * $0.squeezed(axis: 0).squeezed(axis: -1) }
-        shapeCheckDerivatives(at: shapeRandom([2, 3], seed: 12)) { $0.unsqueezed(at: 1).flattened() }
+        checkDerivatives(at: derivativeTestTensor([1, 3, 1], seed: 11)) { $0.squeezed() * $0.squeezed(axis: 0).squeezed(axis: -1) }
+        checkDerivatives(at: derivativeTestTensor([2, 3], seed: 12)) { $0.unsqueezed(at: 1).flattened() }
     }
 
     // MARK: concatenate, stack, split
@@ -168,7 +123,7 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     }
 
     @Test func concatenateMatchesReferenceAlongEveryAxisOfRankFour() {
-        let x = shapeRandom([2, 3, 2, 3], seed: 13), y = shapeRandom([2, 3, 2, 3], seed: 14)
+        let x = derivativeTestTensor([2, 3, 2, 3], seed: 13), y = derivativeTestTensor([2, 3, 2, 3], seed: 14)
         for axis in 0..<4 {
             var ys = [2, 3, 2, 3]
             ys[axis] = 1
@@ -192,24 +147,24 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     }
 
     @Test func concatenateDerivativesWithConstantOperand() {
-        let c = shapeRandom([2, 1], seed: 15)
-        shapeCheckDerivatives(at: shapeRandom([2, 3], seed: 16)) { x in
+        let c = derivativeTestTensor([2, 1], seed: 15)
+        checkDerivatives(at: derivativeTestTensor([2, 3], seed: 16)) { x in
             Tensor.concatenate([x, c, x * x], alongAxis: 1)
         }
-        shapeCheckDerivatives(at: shapeRandom([2, 2, 3], seed: 17)) { x in
+        checkDerivatives(at: derivativeTestTensor([2, 2, 3], seed: 17)) { x in
             Tensor.concatenate([x * 2, x], alongAxis: -2)
         }
     }
 
     @Test func concatenateSecondOrder() {
-        let x = shapeRandom([2, 3], seed: 18), v = shapeRandom([2, 3], seed: 19)
+        let x = derivativeTestTensor([2, 3], seed: 18), v = derivativeTestTensor([2, 3], seed: 19)
         // Σ concat(x, x²)³ = Σ x³ + x⁶: Hessian diag(6x + 30x⁴).
         let hv = hessianVectorProduct(at: x, along: v) { x in
             let c = Tensor.concatenate([x, x * x], alongAxis: 0)
             return (c * c * c).sum()
         }
         let expected = (6 * x + 30 * x * x * x * x) * v
-        #expect(shapeClose(hv.scalars, expected.scalars, 1e-10))
+        #expect(derivativeTestClose(hv.scalars, expected.scalars, 1e-10))
     }
 
     @Test func stackValuesAndDerivatives() {
@@ -219,14 +174,14 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
         #expect(Tensor.stack([a, b], alongAxis: 1).scalars == [1, 3, 2, 4])
         #expect(Tensor.stack([a, b], alongAxis: -1).scalars == [1, 3, 2, 4])
         #expect(Tensor.stack([Tensor(1), Tensor(2)]).shape == [2])
-        shapeCheckDerivatives(at: shapeRandom([3, 2], seed: 20)) { x in Tensor.stack([x, x * x], alongAxis: 1) }
+        checkDerivatives(at: derivativeTestTensor([3, 2], seed: 20)) { x in Tensor.stack([x, x * x], alongAxis: 1) }
     }
 
     @Test func splitAndUnstack() {
         let t = Tensor([1, 2, 3, 4, 5])
         let parts = t.split(sizes: [2, 0, 3])
         #expect(parts.map(\.scalars) == [[1, 2], [], [3, 4, 5]])
-        let m = shapeRandom([4, 6], seed: 21)
+        let m = derivativeTestTensor([4, 6], seed: 21)
         let halves = m.split(count: 2, alongAxis: -1)
         #expect(halves.map(\.shape) == [[4, 3], [4, 3]])
         #expect(Tensor.concatenate(halves, alongAxis: 1).scalars == m.scalars)
@@ -235,7 +190,7 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
         #expect(rows.map(\.shape) == [[2], [2]])
         let columns = Tensor([[1, 2], [3, 4]]).unstacked(alongAxis: 1)
         #expect(columns.map(\.scalars) == [[1, 3], [2, 4]])
-        shapeCheckDerivatives(at: shapeRandom([3, 4], seed: 22)) { x in
+        checkDerivatives(at: derivativeTestTensor([3, 4], seed: 22)) { x in
             let p = x.split(sizes: [1, 3], alongAxis: 1)
             return p[1] * p[0] + x.unstacked(alongAxis: 1)[2].unsqueezed(at: 1)
         }
