@@ -58,8 +58,10 @@ public struct FunctionalModule<M: Module>: FunctionalModel {
     /// let (y, newBuffers) = try f.apply(x, parameters: p, buffers: f.buffers)
     /// ```
     public func apply(_ input: M.Input, parameters: Parameters, buffers: Parameters) throws -> (output: M.Output, buffers: Parameters) {
-        try check(parameters, paths: layout.parameterPaths, objects: layout.parameterObjects.map(\.storedValue), what: "parameters")
-        try check(buffers, paths: layout.bufferPaths, objects: layout.bufferObjects.map(\.storedValue), what: "buffers")
+        try check(parameters, paths: layout.parameterPaths, signature: layout.parameterSignature,
+                  objects: layout.parameterObjects.map(\.storedValue), what: "parameters")
+        try check(buffers, paths: layout.bufferPaths, signature: layout.bufferSignature,
+                  objects: layout.bufferObjects.map(\.storedValue), what: "buffers")
         let binding = FunctionalBinding(layout: layout, parameters: parameters.tensors, buffers: buffers.tensors)
         let output = binding.run { module(input) }
         return (output, buffers.with(tensors: binding.currentBuffers))
@@ -83,7 +85,8 @@ public struct FunctionalModule<M: Module>: FunctionalModel {
     /// try f.syncBuffers(updated)
     /// ```
     public func syncBuffers(_ buffers: Parameters) throws {
-        try check(buffers, paths: layout.bufferPaths, objects: layout.bufferObjects.map(\.storedValue), what: "buffers")
+        try check(buffers, paths: layout.bufferPaths, signature: layout.bufferSignature,
+                  objects: layout.bufferObjects.map(\.storedValue), what: "buffers")
         for (object, value) in zip(layout.bufferObjects, buffers.tensors) { object.storedValue = value.detached() }
     }
 
@@ -115,9 +118,21 @@ public struct FunctionalModule<M: Module>: FunctionalModel {
         for (object, value) in updates { object.storedValue = value }
     }
 
-    private func check(_ tree: Parameters, paths: [String], objects: @autoclosure () -> [Tensor], what: String) throws {
+    private func check(_ tree: Parameters, paths: [String], signature: [([Int], DType)],
+                       objects: @autoclosure () -> [Tensor], what: String) throws {
         // In task-batched execution every tensor carries a leading task axis.
         let prefix = TaskBatch.taskCount.map { [$0] } ?? []
+        // Fast path: the shapes and dtypes recorded by makeFunctional.
+        if tree.paths == paths && tree.tensors.count == signature.count {
+            var fits = true
+            for (t, (shape, dtype)) in zip(tree.tensors, signature)
+            where t.dtype != dtype || (prefix.isEmpty ? t.shape != shape : t.shape != prefix + shape) {
+                fits = false
+                break
+            }
+            if fits { return }
+        }
+        // The module's weights may have been replaced since; decide on their current values.
         let own = objects()
         if tree.paths == paths {
             for (i, (t, o)) in zip(tree.tensors, own).enumerated() {

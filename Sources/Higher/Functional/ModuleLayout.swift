@@ -9,6 +9,9 @@ struct ModuleLayout: Sendable {
     var bufferPaths: [String] = []
     var bufferObjects: [Buffer] = []
     var bufferSlots: [ObjectIdentifier: Int] = [:]
+    /// Shapes and dtypes when the layout was made: the fast check of a call's trees.
+    var parameterSignature: [([Int], DType)] = []
+    var bufferSignature: [([Int], DType)] = []
     private var seen: Set<ObjectIdentifier> = []
 
     /// Walks `module` with `Mirror`: stored properties of the class and its superclasses,
@@ -16,6 +19,8 @@ struct ModuleLayout: Sendable {
     init(reflecting module: AnyObject) {
         var walking: Set<ObjectIdentifier> = []
         visit(module, path: "", walking: &walking)
+        parameterSignature = parameterObjects.map { let t = $0.storedValue; return (t.shape, t.dtype) }
+        bufferSignature = bufferObjects.map { let t = $0.storedValue; return (t.shape, t.dtype) }
     }
 
     private mutating func visit(_ value: Any, path: String, walking: inout Set<ObjectIdentifier>) {
