@@ -22,45 +22,17 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse
-import gc
 import json
-import statistics
 import sys
-import time
 
 import torch
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
 
+from peer_timing import time_per_call_us  # noqa: E402  (after the thread pinning)
+
 SHAPES = [("fc1.weight", (1024, 512)), ("fc1.bias", (1024,)), ("fc2.weight", (512, 1024)), ("fc2.bias", (512,))]
-
-
-def time_per_call_us(fn, repeats, min_repeat_s):
-    """Median over `repeats` of the mean time per call, in microseconds."""
-    for _ in range(10):
-        fn()
-    iters = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(iters):
-            fn()
-        if time.perf_counter() - start >= min_repeat_s:
-            break
-        iters *= 2
-    samples = []
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(iters):
-                fn()
-            samples.append((time.perf_counter() - start) / iters * 1e6)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return statistics.median(samples)
 
 
 def make_tree():
