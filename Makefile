@@ -8,7 +8,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # OPENBLAS_CORETYPE would pin an older kernel set; see docs/benchmarks.md).
 RUN        := env -u OPENBLAS_CORETYPE
 
-.PHONY: help deps build test test-blis demo demo-newton bench bench-peers bench-memory clean
+.PHONY: help deps build test test-blis demo demo-newton bench bench-peers bench-maml bench-memory clean
 
 help:
 	@echo "make deps         install the system libraries (OpenBLAS, BLIS, pkg-config) if missing"
@@ -17,6 +17,7 @@ help:
 	@echo "make demo-newton  the Newton-CG example, release mode"
 	@echo "make bench        the benchmark program, release mode"
 	@echo "make bench-peers  the same workloads in PyTorch, side by side"
+	@echo "make bench-maml   the meta-learning workloads against PyTorch, torch.func, higher, TorchOpt, JAX"
 	@echo "make bench-memory inner-loop peak memory and time per step against K, with higher 0.2.1"
 
 deps:
@@ -50,6 +51,12 @@ bench-peers: deps
 	bash Benchmarks/peers/setup.sh
 	$(SWIFT) build -c release $(FAST_FLAGS) --product HigherBench
 	$(RUN) python3 Benchmarks/peers/compare.py
+
+# Every (peer, workload) as separate processes; about 20 minutes.
+bench-maml: deps
+	bash Benchmarks/peers/setup.sh
+	$(SWIFT) build -c release $(FAST_FLAGS) --product MAMLBench
+	$(RUN) python3 Benchmarks/peers/maml_table.py --higher-bin .build/release/MAMLBench
 
 # One process per (strategy, K), and higher 0.2.1 for each K; prints a markdown table.
 bench-memory: deps

@@ -115,11 +115,12 @@ def cnn_tasks(rng, tasks):
     return support_x, support_y, query_x, query_y
 
 
-def make_problem(workload, seed=SEED):
+def make_problem(workload, seed=SEED, dtype="float32"):
     """The initial parameters and the data of `workload`, from default_rng(seed).
 
-    Returns a dict with `params` (list of float32 arrays), `data` (tuple of arrays,
-    leading axis = task) and the workload's settings merged in.
+    Returns a dict with `params` (list of float arrays), `data` (tuple of arrays,
+    leading axis = task) and the workload's settings merged in. The values are drawn
+    in float32 whatever `dtype` is; "float64" only widens them (for `--check`).
     """
     import numpy as np
 
@@ -131,5 +132,8 @@ def make_problem(workload, seed=SEED):
     else:
         params = mlp_init(rng)
         data = sinusoid_tasks(rng, spec["tasks"])
-    spec.update(name=workload, params=params, data=data)
+    if dtype != "float32":
+        params = [a.astype(dtype) for a in params]
+        data = tuple(d.astype(dtype) if d.dtype == np.float32 else d for d in data)
+    spec.update(name=workload, params=params, data=data, dtype=dtype)
     return spec
