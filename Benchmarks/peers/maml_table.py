@@ -13,6 +13,7 @@ note, when BIN does not exist. Progress goes to stderr, the table to stdout.
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -66,11 +67,10 @@ def run_json(cmd, label):
 
 
 def fmt_time(seconds):
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 0.01:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e3:.2f} ms"
+    """Three significant figures (trailing zeros kept), in s or ms."""
+    value, unit = (seconds, "s") if seconds >= 1 else (seconds * 1e3, "ms")
+    decimals = max(0, 2 - math.floor(math.log10(value))) if value > 0 else 0
+    return f"{value:.{decimals}f} {unit}"
 
 
 def fmt_ratio(x):
@@ -100,6 +100,49 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def render(record):
+    """The markdown table for a run record (see `main`)."""
+    columns, workloads = record["columns"], record["workloads"]
+    runs = {(e["workload"], e["column"]): e["runs"] for e in record["cells"]}
+    errors = {(e["workload"], e["column"]): e["error"] for e in record["cells"] if e["error"]}
+    cells = {key: aggregate(r) for key, r in runs.items()}
+    versions = {}
+    for r in (r for rs in runs.values() for r in rs if r and "versions" in r):
+        versions.update(r["versions"])
+    version_text = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
+
+    out = [f"# Meta-learning: Higher vs Python peers, CPU, one thread, Float32, {record['date']}", ""]
+    out.append(f"{record['cpu']}; {version_text}. {record['processes']} process(es) per cell, median of "
+               f"per-process medians{' (--quick)' if record['quick'] else ''}; total {record['elapsed_s'] / 60:.0f} min.")
+    out += ["", "| workload | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    higher_present = HIGHER in columns
+    for workload in workloads:
+        row = [LABELS.get(workload, workload)]
+        base = cells.get((workload, HIGHER)) if higher_present else None
+        for column in columns:
+            if (column, workload) in NOT_APPLICABLE:
+                row.append("n/a")
+                continue
+            cell = cells.get((workload, column))
+            if cell is None:
+                row.append(f"failed ({errors.get((workload, column), '?')})")
+                continue
+            text = f"{fmt_time(cell['seconds'])} · {cell['rss']:.0f} MB"
+            if base is not None and column != HIGHER:
+                text += f" · {fmt_ratio(cell['seconds'] / base['seconds'])} / {fmt_ratio(cell['rss'] / base['rss'])}"
+            if cell["failed"]:
+                text += f" ({cell['failed']} failed)"
+            row.append(text)
+        out.append("| " + " | ".join(row) + " |")
+    out += ["", "Cells: seconds per meta-iteration (hypergradient row: per hypergradient) · peak RSS of the process."]
+    if higher_present:
+        out.append("Then, for each peer, peer ÷ Higher for time / for peak RSS (above 1: Higher is faster / smaller).")
+    if any((c, w) in NOT_APPLICABLE for c in columns for w in workloads):
+        out.append("n/a: vmap over tasks does not apply to the one-task hypergradient.")
+    out += record["notes"]
+    return "\n".join(out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 process per configuration, fewer iterations")
@@ -111,7 +154,13 @@ def main():
     parser.add_argument("--peer", action="append", choices=PEERS, help="only these peers (repeatable)")
     parser.add_argument("--workload", action="append", choices=list(mc.WORKLOADS), help="only these workloads")
     parser.add_argument("--raw", help="also write every process's JSON to this file")
+    parser.add_argument("--from-raw", help="print the table of a file written by --raw; run nothing")
     args = parser.parse_args()
+
+    if args.from_raw:
+        with open(args.from_raw) as f:
+            print(render(json.load(f)))
+        return
 
     processes = args.processes or (1 if args.quick else 3)
     peers = args.peer or PEERS
@@ -131,65 +180,35 @@ def main():
         return [args.python, bench, "--peer", column, "--workload", workload] + (["--quick"] if args.quick else [])
 
     # Round-robin over repetitions so slow drifts of a shared machine spread over all cells.
-    runs = {(w, c): [] for w in workloads for c in columns}
+    runs = {(w, c): [] for w in workloads for c in columns if (c, w) not in NOT_APPLICABLE}
     errors = {}
     started = time.perf_counter()
     for rep in range(processes):
         for workload in workloads:
             for column in columns:
-                if (column, workload) in NOT_APPLICABLE:
+                if (workload, column) not in runs:
                     continue
                 label = f"[{rep + 1}/{processes}] {workload} {column}"
                 result, error = run_json(command(column, workload), label)
                 runs[(workload, column)].append(result)
                 if error:
                     errors[(workload, column)] = error
-    elapsed = time.perf_counter() - started
 
+    record = {
+        "date": datetime.date.today().isoformat(),
+        "cpu": cpu_model(),
+        "processes": processes,
+        "quick": args.quick,
+        "elapsed_s": time.perf_counter() - started,
+        "columns": columns,
+        "workloads": workloads,
+        "notes": notes,
+        "cells": [{"workload": w, "column": c, "runs": r, "error": errors.get((w, c))} for (w, c), r in runs.items()],
+    }
     if args.raw:
         with open(args.raw, "w") as f:
-            json.dump([{"workload": w, "column": c, "runs": r} for (w, c), r in runs.items()], f, indent=1)
-
-    cells = {key: aggregate(r) for key, r in runs.items()}
-    versions = {}
-    for r in (r for rs in runs.values() for r in rs if r and "versions" in r):
-        versions.update(r["versions"])
-    version_text = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-
-    print(f"# Meta-learning: Higher vs Python peers, CPU, one thread, Float32, {datetime.date.today().isoformat()}")
-    print()
-    print(f"{cpu_model()}; {version_text}. {processes} process(es) per cell, "
-          f"median of per-process medians{' (--quick)' if args.quick else ''}; total {elapsed / 60:.0f} min.")
-    print()
-    print("| workload | " + " | ".join(columns) + " |")
-    print("|---|" + "---:|" * len(columns))
-    higher_present = HIGHER in columns
-    for workload in workloads:
-        row = [LABELS.get(workload, workload)]
-        base = cells.get((workload, HIGHER)) if higher_present else None
-        for column in columns:
-            cell = cells[(workload, column)]
-            if (column, workload) in NOT_APPLICABLE:
-                row.append("n/a")
-                continue
-            if cell is None:
-                row.append(f"failed ({errors.get((workload, column), '?')})")
-                continue
-            text = f"{fmt_time(cell['seconds'])} · {cell['rss']:.0f} MB"
-            if base is not None and column != HIGHER:
-                text += f" · {fmt_ratio(cell['seconds'] / base['seconds'])} / {fmt_ratio(cell['rss'] / base['rss'])}"
-            if cell["failed"]:
-                text += f" ({cell['failed']} failed)"
-            row.append(text)
-        print("| " + " | ".join(row) + " |")
-    print()
-    print("Cells: seconds per meta-iteration (hypergradient row: per hypergradient) · peak RSS of the process.")
-    if higher_present:
-        print("Then, for each peer, peer ÷ Higher for time / for peak RSS (above 1: Higher is faster / smaller).")
-    if any((c, w) in NOT_APPLICABLE for c in columns for w in workloads):
-        print("n/a: vmap over tasks does not apply to the one-task hypergradient.")
-    for note in notes:
-        print(note)
+            json.dump(record, f, indent=1)
+    print(render(record))
 
 
 if __name__ == "__main__":
