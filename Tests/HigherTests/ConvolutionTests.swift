@@ -315,6 +315,7 @@ private func referencePool(_ x: [Double], _ s: [Int], k: (Int, Int), stride: (In
         ([1, 2, 7, 5], (3, 3), (2, 2), (1, 1)),      // overlapping windows, padding
         ([2, 1, 5, 8], (2, 4), (1, 3), (1, 2)),
         ([1, 2, 5, 5], (3, 2), (3, 1), (0, 1)),      // rounding down leaves a border
+        ([2, 2, 7, 5], (2, 2), (2, 2), (0, 0)),      // the 2×2 fast path with odd sizes
     ]
 
     @Test(arguments: [DType.float64, DType.float32])
@@ -380,6 +381,17 @@ private func referencePool(_ x: [Double], _ s: [Int], k: (Int, Int), stride: (In
         #expect(maxPool2d(x, kernelSize: 2).scalars[0].isNaN)
         let g = gradient(at: x) { maxPool2d($0, kernelSize: 2).sum() }
         #expect(g.scalars == [0, 1, 0, 0])
+        // The first NaN of a window wins, wherever it is (2×2 fast path and general loop).
+        for at in 0..<4 {
+            for (stride, padding) in [(2, 0), (1, 0)] as [(Size2D, Size2D)] {
+                var v: [Double] = [1, 4, 3, 2]
+                v[at] = .nan
+                if at < 3 { v[3] = .nan }
+                let y = Tensor(v, shape: [1, 1, 2, 2], dtype: .float64)
+                let gy = gradient(at: y) { maxPool2d($0, kernelSize: 2, stride: stride, padding: padding).sum() }
+                #expect(gy.scalars == (0..<4).map { $0 == at ? 1 : 0 }, "NaN at \(at), stride \(stride)")
+            }
+        }
     }
 
     @Test func secondOrderThroughPooling() {

@@ -63,7 +63,7 @@ import Testing
         let r = x.padded([(0, 1), (2, 0), (1, 1)], value: -1)
         #expect(r.shape == [3, 5, 4])
         #expect(r.sliced([0..<2, 2..<5, 1..<3]).scalars == x.scalars)
-        #expect(r.sum().item == x.sum().item - Double(3 * 5 * 4 - 12))
+        #expect(abs(r.sum().item - (x.sum().item - Double(3 * 5 * 4 - 12))) < 1e-12)   // sums in a different order
         #expect(Tensor(3).padded([]).item == 3)
         let f = Tensor([1, 2], dtype: .float32).padded([(1, 1)], value: 5)
         #expect(f.dtype == .float32)

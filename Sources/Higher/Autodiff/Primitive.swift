@@ -8,6 +8,9 @@ extension Tensor {
     typealias JVPRule = ([Tensor], [Tensor?], Tensor) -> Tensor
     /// A backward rule: input values, output value, output cotangent → input cotangents.
     typealias VJPRule = @Sendable ([Tensor], Tensor, Tensor) -> [Tensor?]
+    /// A backward rule told which inputs need a cotangent; it may return `nil` for the
+    /// others (a constant operand's cotangent would be computed, recorded and dropped).
+    typealias MaskedVJPRule = @Sendable ([Tensor], Tensor, Tensor, InputMask) -> [Tensor?]
 
     /// Applies an operation to `inputs`: the plain kernel `value` when nothing is traced,
     /// otherwise the active (deepest) level's rule around the value one level down.
@@ -18,6 +21,33 @@ extension Tensor {
         jvp: JVPRule,
         vjp: @escaping VJPRule
     ) -> Tensor {
+        primitive(name, inputs, value: value, jvp: jvp, backward: .all(vjp))
+    }
+
+    /// ``primitive(_:_:value:jvp:vjp:)`` with a backward rule that computes only the
+    /// cotangents the level needs.
+    static func primitive(
+        _ name: String,
+        _ inputs: [Tensor],
+        value: ([Tensor]) -> Tensor,
+        jvp: JVPRule,
+        maskedVJP: @escaping MaskedVJPRule
+    ) -> Tensor {
+        primitive(name, inputs, value: value, jvp: jvp, backward: .masked(maskedVJP))
+    }
+
+    enum BackwardRule: Sendable {
+        case all(VJPRule)
+        case masked(MaskedVJPRule)
+    }
+
+    static func primitive(
+        _ name: String,
+        _ inputs: [Tensor],
+        value: ([Tensor]) -> Tensor,
+        jvp: JVPRule,
+        backward: BackwardRule
+    ) -> Tensor {
         guard let level = activeLevel(of: inputs, name) else { return value(inputs) }
 
         var primals = [Tensor]()
@@ -25,7 +55,7 @@ extension Tensor {
         for x in inputs {
             if let t = x.tracer, t.level === level { primals.append(t.primal) } else { primals.append(x) }
         }
-        let out = primitive(name, primals, value: value, jvp: jvp, vjp: vjp)
+        let out = primitive(name, primals, value: value, jvp: jvp, backward: backward)
 
         switch level.mode {
         case .forward:
@@ -47,20 +77,24 @@ extension Tensor {
         case .reverse:
             var ids = [Int]()
             ids.reserveCapacity(inputs.count)
+            var mask = InputMask()
             var any = false
-            for x in inputs {
+            for (k, x) in inputs.enumerated() {
                 if let t = x.tracer, t.level === level {
                     ids.append(t.node)
+                    mask.insert(k)
                     any = true
                 } else {
                     ids.append(-1)
                 }
             }
             guard any, let tape = level.tape else { return out }
-            let node = tape.record(Tape.Node(
-                inputs: ids,
-                pullback: { [primals] g in vjp(primals, out, g) },
-                shape: out.shape, name: name))
+            let pullback: @Sendable (Tensor) -> [Tensor?]
+            switch backward {
+            case .all(let vjp): pullback = { [primals] g in vjp(primals, out, g) }
+            case .masked(let vjp): pullback = { [primals, mask] g in vjp(primals, out, g, mask) }
+            }
+            let node = tape.record(Tape.Node(inputs: ids, pullback: pullback, shape: out.shape, name: name))
             return Tensor(shape: out.shape, data: out.data,
                           tracer: Tracer(level: level, primal: out, node: node))
         }
@@ -98,4 +132,22 @@ extension Tensor {
         for case let t? in terms { acc = acc.map { $0 + t } ?? t }
         return acc
     }
+}
+
+/// The inputs of an operation that need a cotangent in a backward sweep (the ones
+/// traced at the level being differentiated).
+///
+/// ```swift
+/// var mask = InputMask()
+/// mask.insert(1)
+/// mask[0]     // false
+/// mask[1]     // true
+/// ```
+struct InputMask: Sendable {
+    private var bits: UInt64 = 0
+
+    /// Whether input `k` needs a cotangent (always true past the 64th input).
+    subscript(k: Int) -> Bool { k >= 64 || bits & (1 << UInt64(k)) != 0 }
+
+    mutating func insert(_ k: Int) { if k < 64 { bits |= 1 << UInt64(k) } }
 }

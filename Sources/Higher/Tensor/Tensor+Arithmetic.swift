@@ -11,7 +11,9 @@ extension Tensor {
             jvp: { _, t, out in
                 sum([t[0]?.broadcastIfNeeded(to: out.shape), t[1]?.broadcastIfNeeded(to: out.shape)])!
             },
-            vjp: { x, _, g in [g.sumToShape(x[0].shape), g.sumToShape(x[1].shape)] })
+            maskedVJP: { x, _, g, need in
+                [need[0] ? g.sumToShape(x[0].shape) : nil, need[1] ? g.sumToShape(x[1].shape) : nil]
+            })
     }
 
     /// Elementwise difference with broadcasting.
@@ -25,7 +27,9 @@ extension Tensor {
             jvp: { _, t, out in
                 sum([t[0]?.broadcastIfNeeded(to: out.shape), t[1].map { -$0.broadcastIfNeeded(to: out.shape) }])!
             },
-            vjp: { x, _, g in [g.sumToShape(x[0].shape), (-g).sumToShape(x[1].shape)] })
+            maskedVJP: { x, _, g, need in
+                [need[0] ? g.sumToShape(x[0].shape) : nil, need[1] ? (-g).sumToShape(x[1].shape) : nil]
+            })
     }
 
     /// Elementwise product with broadcasting.
@@ -40,7 +44,9 @@ extension Tensor {
                 sum([t[0].map { ($0 * x[1]).broadcastIfNeeded(to: out.shape) },
                      t[1].map { (x[0] * $0).broadcastIfNeeded(to: out.shape) }])!
             },
-            vjp: { x, _, g in [(g * x[1]).sumToShape(x[0].shape), (g * x[0]).sumToShape(x[1].shape)] })
+            maskedVJP: { x, _, g, need in
+                [need[0] ? (g * x[1]).sumToShape(x[0].shape) : nil, need[1] ? (g * x[0]).sumToShape(x[1].shape) : nil]
+            })
     }
 
     /// Elementwise quotient with broadcasting.
@@ -55,7 +61,10 @@ extension Tensor {
                 sum([t[0].map { ($0 / x[1]).broadcastIfNeeded(to: out.shape) },
                      t[1].map { (-(out * $0) / x[1]).broadcastIfNeeded(to: out.shape) }])!
             },
-            vjp: { x, out, g in [(g / x[1]).sumToShape(x[0].shape), (-(g * out) / x[1]).sumToShape(x[1].shape)] })
+            maskedVJP: { x, out, g, need in
+                [need[0] ? (g / x[1]).sumToShape(x[0].shape) : nil,
+                 need[1] ? (-(g * out) / x[1]).sumToShape(x[1].shape) : nil]
+            })
     }
 
     /// Elementwise negation.

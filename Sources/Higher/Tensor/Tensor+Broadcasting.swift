@@ -72,15 +72,22 @@ extension Tensor {
             case .float64(let a): return Tensor(shape: target, data: .float64([Double](repeating: a[0], count: Shape.count(target))))
             }
         }
-        let st = Shape.broadcastStrides(shape, to: target)
-        let zero = [Int](repeating: 0, count: target.count)
+        let (walk, st, zero) = Shape.coalesced(target, Shape.broadcastStrides(shape, to: target),
+                                               [Int](repeating: 0, count: target.count))
         func copy<S: TensorScalar>(_ a: [S]) -> [S] {
             a.withUnsafeBufferPointer { x in
                 makeArray(Shape.count(target)) { y in
                     var o = 0
-                    Shape.forEachRow(target, st, zero) { off, _, len, inc, _ in
-                        var p = off
-                        for _ in 0..<len { y[o] = x[p]; o += 1; p += inc }
+                    Shape.forEachRow(walk, st, zero) { off, _, len, inc, _ in
+                        if inc == 0 {
+                            let v = x[off]
+                            for k in 0..<len { y[o + k] = v }
+                        } else if inc == 1 {
+                            for k in 0..<len { y[o + k] = x[off + k] }
+                        } else {
+                            for k in 0..<len { y[o + k] = x[off + k * inc] }
+                        }
+                        o += len
                     }
                 }
             }

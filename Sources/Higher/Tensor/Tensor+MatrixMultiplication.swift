@@ -100,25 +100,25 @@ extension Tensor {
                 Tensor.sum([t[0].map { $0.matmul(x[1], transposeA: transposeA, transposeB: transposeB) },
                             t[1].map { x[0].matmul($0, transposeA: transposeA, transposeB: transposeB) }])!
             },
-            vjp: { x, _, g in
+            maskedVJP: { x, _, g, need in
                 let a = x[0], b = x[1]
                 // C = op(A)·op(B): dop(A) = g·op(B)ᵀ, dop(B) = op(A)ᵀ·g, then undo each op.
-                let da: Tensor, db: Tensor
+                var da: Tensor?, db: Tensor?
                 switch (transposeA, transposeB) {
                 case (false, false):
-                    da = g.matmul(b, transposeA: false, transposeB: true)
-                    db = a.matmul(g, transposeA: true, transposeB: false)
+                    if need[0] { da = g.matmul(b, transposeA: false, transposeB: true) }
+                    if need[1] { db = a.matmul(g, transposeA: true, transposeB: false) }
                 case (true, false):
-                    da = b.matmul(g, transposeA: false, transposeB: true)
-                    db = a.matmul(g, transposeA: false, transposeB: false)
+                    if need[0] { da = b.matmul(g, transposeA: false, transposeB: true) }
+                    if need[1] { db = a.matmul(g, transposeA: false, transposeB: false) }
                 case (false, true):
-                    da = g.matmul(b, transposeA: false, transposeB: false)
-                    db = g.matmul(a, transposeA: true, transposeB: false)
+                    if need[0] { da = g.matmul(b, transposeA: false, transposeB: false) }
+                    if need[1] { db = g.matmul(a, transposeA: true, transposeB: false) }
                 case (true, true):
-                    da = b.matmul(g, transposeA: true, transposeB: true)
-                    db = g.matmul(a, transposeA: true, transposeB: true)
+                    if need[0] { da = b.matmul(g, transposeA: true, transposeB: true) }
+                    if need[1] { db = g.matmul(a, transposeA: true, transposeB: true) }
                 }
-                return [da.sumToShape(a.shape), db.sumToShape(b.shape)]
+                return [da?.sumToShape(a.shape), db?.sumToShape(b.shape)]
             })
     }
 

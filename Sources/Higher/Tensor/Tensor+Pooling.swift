@@ -172,6 +172,10 @@ struct Pool2DGeometry: Sendable {
             let values: [S] = a.withUnsafeBufferPointer { px in
                 indices.withUnsafeMutableBufferPointer { pidx in
                     makeArray(count) { py in
+                        if kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 {
+                            maxPool2x2(px, py, pidx, wantIndices)
+                            return
+                        }
                         forEachWindow { plane, out, rows, cols in
                             let base = plane * h * w
                             var best = -S.infinity
@@ -202,6 +206,34 @@ struct Pool2DGeometry: Sendable {
         case .float64(let a):
             let (v, i) = run(a)
             return (Tensor(shape: outputShape, data: .float64(v)), i)
+        }
+    }
+
+    /// The common 2×2, stride-2, unpadded case without the general window walk; the same
+    /// choices as the general loop (first maximum in row-major order, NaN wins).
+    @inline(__always)
+    private func maxPool2x2<S: TensorScalar>(_ px: UnsafeBufferPointer<S>, _ py: UnsafeMutableBufferPointer<S>,
+                                             _ pidx: UnsafeMutableBufferPointer<Int>, _ wantIndices: Bool) {
+        var out = 0
+        for plane in 0..<(n * c) {
+            let base = plane * h * w
+            for oy in 0..<oh {
+                let row = base + 2 * oy * w
+                for ox in 0..<ow {
+                    let i0 = row + 2 * ox
+                    var best = px[i0], at = i0
+                    @inline(__always) func visit(_ i: Int) {
+                        let v = px[i]
+                        if !best.isNaN && (v > best || v.isNaN) { best = v; at = i }
+                    }
+                    visit(i0 + 1)
+                    visit(i0 + w)
+                    visit(i0 + w + 1)
+                    py[out] = best
+                    if wantIndices { pidx[out] = at }
+                    out += 1
+                }
+            }
         }
     }
 

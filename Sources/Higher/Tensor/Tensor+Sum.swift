@@ -83,19 +83,15 @@ extension Tensor {
         let (walkShape, inStrides, walkOutStrides) = Shape.coalesced(shape, Shape.strides(shape), outStrides)
         let n = Shape.count(keptShape)
         func reduce<S: TensorScalar>(_ a: [S]) -> [S] {
-            if n == 1 {
-                var acc: S = 0
-                for v in a { acc += v }
-                return [acc]
-            }
+            if n == 1 { return a.withUnsafeBufferPointer { [Tensor.rowSum($0, 0, $0.count, 1)] } }
             var out = [S](repeating: 0, count: n)
             a.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { y in
                     Shape.forEachRow(walkShape, inStrides, walkOutStrides) { offIn, offOut, len, ii, io in
                         if io == 0 {
-                            var acc: S = 0
-                            for k in 0..<len { acc += x[offIn + k * ii] }
-                            y[offOut] += acc
+                            y[offOut] += Tensor.rowSum(x, offIn, len, ii)
+                        } else if io == 1 && ii == 1 {
+                            for k in 0..<len { y[offOut + k] += x[offIn + k] }
                         } else {
                             for k in 0..<len { y[offOut + k * io] += x[offIn + k * ii] }
                         }
@@ -108,5 +104,21 @@ extension Tensor {
         case .float32(let a): return Tensor(shape: keptShape, data: .float32(reduce(a)))
         case .float64(let a): return Tensor(shape: keptShape, data: .float64(reduce(a)))
         }
+    }
+
+    /// The sum of `count` elements of `x` from `start`, `stride` apart. Four running sums
+    /// let the additions overlap (a single sum waits on each addition in turn).
+    @inline(__always)
+    static func rowSum<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, _ start: Int, _ count: Int, _ stride: Int) -> S {
+        var s0: S = 0, s1: S = 0, s2: S = 0, s3: S = 0
+        var k = 0, p = start
+        if stride == 1 {
+            while k + 4 <= count {
+                s0 += x[p]; s1 += x[p + 1]; s2 += x[p + 2]; s3 += x[p + 3]
+                k += 4; p += 4
+            }
+        }
+        while k < count { s0 += x[p]; k += 1; p += stride }
+        return (s0 + s1) + (s2 + s3)
     }
 }
