@@ -137,6 +137,23 @@ public struct Hyperparameter: Sendable {
         }
         return value.dtype == p.dtype ? value : value.cast(to: p.dtype)
     }
+
+    /// ``value(for:like:_:)`` for every parameter of `params`, in order; a shared scalar is
+    /// converted once per dtype (when it is differentiated, each conversion is an operation
+    /// on the tape).
+    func values(for params: Parameters, _ name: String) throws -> [Tensor] {
+        guard case .shared(let t) = storage, t.count == 1 else {
+            return try (0..<params.count).map { try value(for: params.paths[$0], like: params.tensors[$0], name) }
+        }
+        var converted: [DType: Tensor] = [:]
+        return params.tensors.map { p in
+            if let c = converted[p.dtype] { return c }
+            let c = t.rank > 0 ? t.reshaped([]) : t
+            let v = c.dtype == p.dtype ? c : c.cast(to: p.dtype)
+            converted[p.dtype] = v
+            return v
+        }
+    }
 }
 
 extension Hyperparameter: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {

@@ -163,6 +163,7 @@ public struct SGD: Optimizer {
         }
         var newParams = [Tensor](), newBuffer = [Tensor]()
         newParams.reserveCapacity(params.count)
+        let lrs = try hyper.lr.values(for: params, "lr")
         for i in 0..<params.count {
             let path = params.paths[i], p = params.tensors[i]
             var g = maximize ? -grads.tensors[i] : grads.tensors[i]
@@ -176,8 +177,7 @@ public struct SGD: Optimizer {
                 // without momentum); its buffer entry starts over from the gradient.
                 guard mu.scalars.contains(where: { $0 != 0 }) else {
                     newBuffer.append(g)
-                    let lr = try hyper.lr.value(for: path, like: p, "lr")
-                    newParams.append(p - lr * g)
+                    newParams.append(p - lrs[i] * g)
                     continue
                 }
                 let b: Tensor
@@ -190,8 +190,7 @@ public struct SGD: Optimizer {
                 newBuffer.append(b)
                 g = nesterov ? g + mu * b : b
             }
-            let lr = try hyper.lr.value(for: path, like: p, "lr")
-            newParams.append(p - lr * g)
+            newParams.append(p - lrs[i] * g)
         }
         let buffer = useMomentum ? params.with(tensors: newBuffer) : state.momentumBuffer
         return (State(step: state.step + 1, momentumBuffer: buffer), params.with(tensors: newParams))

@@ -43,6 +43,22 @@ import Testing
         #expect(optimMaxDifference(optimFlat(g), expectedGrad) < 1e-15)
     }
 
+    @Test func sharedLearningRateServesEveryDtypeAndIsDifferentiable() throws {
+        // A Float64 rate (rank 1, one element) applied to Float32 and Float64 parameters.
+        let mixed: Parameters = ["a": Tensor([1, 2], dtype: .float32), "b": Tensor([3.0]), "c": Tensor([4], dtype: .float32)]
+        let g: Parameters = ["a": Tensor([0.5, -1], dtype: .float32), "b": Tensor([2.0]), "c": Tensor([1], dtype: .float32)]
+        let rate = Tensor([0.25])
+        let (_, p1) = try SGD(lr: Hyperparameter(rate)).step(SGD.State(step: 0, momentumBuffer: nil), mixed, g)
+        #expect(p1.tensors.map(\.dtype) == [.float32, .float64, .float32])
+        #expect(p1.tensors.flatMap(\.scalars) == [0.875, 2.25, 2.5, 3.75])
+        // d/dlr of Σ p₁ = −Σ g, through every dtype's copy of the rate.
+        let d = gradient(at: rate) { r in
+            let (_, p) = try! SGD().step(SGD.State(step: 0, momentumBuffer: nil), mixed, g, SGD.Hyper(lr: Hyperparameter(r)))
+            return p.tensors.map { $0.cast(to: .float64).sum() }.reduce(Tensor(0), +)
+        }
+        #expect(d.scalars == [-2.5])
+    }
+
     @Test func perParameterValuesCanBeOnePerTensor() throws {
         let lrs = Self.params.map { path, _ in Tensor(path.hasPrefix("head") ? 1.0 : 0.0) }
         let opt = Adam(lr: Hyperparameter(perParameter: lrs))
