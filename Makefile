@@ -16,7 +16,7 @@ help:
 	@echo "make demo         the main example (MAML on sinusoids), release mode"
 	@echo "make demo-newton  the Newton-CG example, release mode"
 	@echo "make bench        the benchmark program, release mode"
-	@echo "make bench-peers  the same workloads in PyTorch, side by side"
+	@echo "make bench-peers  the core operations and the meta-learning workloads against every peer"
 	@echo "make bench-maml   the meta-learning workloads against PyTorch, torch.func, higher, TorchOpt, JAX"
 	@echo "make bench-memory inner-loop peak memory and time per step against K, with higher 0.2.1"
 
@@ -47,10 +47,13 @@ demo-newton: deps
 bench: deps
 	$(RUN) $(SWIFT) run -c release $(FAST_FLAGS) HigherBench
 
+# The core operations against PyTorch, then the meta-learning table (about 25 minutes in all).
 bench-peers: deps
 	bash Benchmarks/peers/setup.sh
 	$(SWIFT) build -c release $(FAST_FLAGS) --product HigherBench
+	$(SWIFT) build -c release $(FAST_FLAGS) --product MAMLBench
 	$(RUN) python3 Benchmarks/peers/compare.py
+	$(RUN) python3 Benchmarks/peers/maml_table.py --higher-bin .build/release/MAMLBench
 
 # Every (peer, workload) as separate processes; about 20 minutes.
 bench-maml: deps

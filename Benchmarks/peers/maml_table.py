@@ -31,6 +31,13 @@ import maml_common as mc  # noqa: E402
 PEERS = ["torch_functional", "torch_func_loop", "torch_func_vmap", "higher_py", "torchopt", "jax_loop", "jax_vmap"]
 NOT_APPLICABLE = {("torch_func_vmap", "hyper_k100"), ("jax_vmap", "hyper_k100")}
 HIGHER = "Higher"  # the Swift side's column
+# Higher's fastest configuration on one thread: reverse-over-reverse (these models are small,
+# so its tape costs little memory), task-batched for the MLP, one task at a time for the CNN.
+HIGHER_DEFAULT = ["--strategy", "reverseOverReverse", "--mode", "batched"]
+HIGHER_OPTIONS = {"cnn_t8_k5": ["--strategy", "reverseOverReverse", "--mode", "loop"]}
+# With both cores: the T=32 per-task loop on one thread against the same loop on two.
+SPEEDUP_WORKLOAD = "mlp_t32_k5"
+SPEEDUP_RUNS = {"1 thread": ["--mode", "loop", "--threads", "1"], "2 threads": ["--mode", "concurrent", "--threads", "2"]}
 
 LABELS = {
     "mlp_t8_k5": "MLP sinusoid, T=8, K=5",
@@ -139,6 +146,14 @@ def render(record):
         out.append("Then, for each peer, peer ÷ Higher for time / for peak RSS (above 1: Higher is faster / smaller).")
     if any((c, w) in NOT_APPLICABLE for c in columns for w in workloads):
         out.append("n/a: vmap over tasks does not apply to the one-task hypergradient.")
+    if higher_present:
+        out.append("Higher: reverse-over-reverse, task-batched (CNN: one task at a time), "
+                   "`MAMLBench --workload W --json` with the options in `HIGHER_OPTIONS`.")
+    times = {name: aggregate(runs) for name, runs in record.get("speedup", {}).items()}
+    if times.get("1 thread") and times.get("2 threads"):
+        one, two = times["1 thread"]["seconds"], times["2 threads"]["seconds"]
+        out.append(f"Both cores, {LABELS[SPEEDUP_WORKLOAD]}, tasks one at a time: {fmt_time(one)} on one thread, "
+                   f"{fmt_time(two)} on two ({one / two:.2f}× speed-up).")
     out += record["notes"]
     return "\n".join(out)
 
@@ -176,7 +191,7 @@ def main():
 
     def command(column, workload):
         if column == HIGHER:
-            return [higher_bin, "--workload", workload, "--json"]
+            return [higher_bin, "--workload", workload, "--json"] + HIGHER_OPTIONS.get(workload, HIGHER_DEFAULT)
         return [args.python, bench, "--peer", column, "--workload", workload] + (["--quick"] if args.quick else [])
 
     # Round-robin over repetitions so slow drifts of a shared machine spread over all cells.
@@ -194,6 +209,14 @@ def main():
                 if error:
                     errors[(workload, column)] = error
 
+    speedup = {}
+    if HIGHER in columns and SPEEDUP_WORKLOAD in workloads:
+        for rep in range(processes):
+            for name, options in SPEEDUP_RUNS.items():
+                cmd = [higher_bin, "--workload", SPEEDUP_WORKLOAD, "--json", "--strategy", "reverseOverReverse"] + options
+                result, _ = run_json(cmd, f"[{rep + 1}/{processes}] {SPEEDUP_WORKLOAD} Higher {name}")
+                speedup.setdefault(name, []).append(result)
+
     record = {
         "date": datetime.date.today().isoformat(),
         "cpu": cpu_model(),
@@ -203,6 +226,7 @@ def main():
         "columns": columns,
         "workloads": workloads,
         "notes": notes,
+        "speedup": speedup,
         "cells": [{"workload": w, "column": c, "runs": r, "error": errors.get((w, c))} for (w, c), r in runs.items()],
     }
     if args.raw:
