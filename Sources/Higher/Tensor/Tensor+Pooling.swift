@@ -221,14 +221,17 @@ struct Pool2DGeometry: Sendable {
                 let row = base + 2 * oy * w
                 for ox in 0..<ow {
                     let i0 = row + 2 * ox
+                    // Selects without branches: which element wins is data-dependent, so
+                    // branches on it are mispredicted about half the time.
                     var best = px[i0], at = i0
-                    @inline(__always) func visit(_ i: Int) {
+                    var i = i0 + 1
+                    for k in 0..<3 {
                         let v = px[i]
-                        if !best.isNaN && (v > best || v.isNaN) { best = v; at = i }
+                        let wins = (v > best || v != v) && best == best
+                        best = wins ? v : best
+                        at = wins ? i : at
+                        i += k == 0 ? w - 1 : 1
                     }
-                    visit(i0 + 1)
-                    visit(i0 + w)
-                    visit(i0 + w + 1)
                     py[out] = best
                     if wantIndices { pidx[out] = at }
                     out += 1
