@@ -142,15 +142,14 @@ public struct Hyperparameter: Sendable {
     /// converted once per dtype (when it is differentiated, each conversion is an operation
     /// on the tape).
     func values(for params: Parameters, _ name: String) throws -> [Tensor] {
-        guard case .shared(let t) = storage, t.count == 1 else {
-            return try (0..<params.count).map { try value(for: params.paths[$0], like: params.tensors[$0], name) }
-        }
+        var shared = false
+        if case .shared(let t) = storage, t.count == 1 { shared = true }
         var converted: [DType: Tensor] = [:]
-        return params.tensors.map { p in
-            if let c = converted[p.dtype] { return c }
-            let c = t.rank > 0 ? t.reshaped([]) : t
-            let v = c.dtype == p.dtype ? c : c.cast(to: p.dtype)
-            converted[p.dtype] = v
+        return try (0..<params.count).map { i in
+            let p = params.tensors[i]
+            if shared, let c = converted[p.dtype] { return c }
+            let v = try value(for: params.paths[i], like: p, name)
+            if shared { converted[p.dtype] = v }
             return v
         }
     }
