@@ -1,9 +1,9 @@
 @testable import Higher
 
 extension OperationCatalog {
-    /// Tensor+Sum and Tensor+Reductions. Max and min get distinct values (their
-    /// derivative jumps where two elements tie); the standard deviation gets slices of at
-    /// least two elements (its derivative is infinite where the variance is 0).
+    /// Tensor+Sum, Tensor+Reductions and Tensor+Normalization. Max and min get distinct
+    /// values (their derivative jumps where two elements tie); the standard deviation gets
+    /// slices of at least two elements (its derivative is infinite where the variance is 0).
     static let reductions: [Operation] = [
         .unary("sum()") { $0.sum() },
         reduction("sum(alongAxes:keepingDimensions:)", allowsNoAxes: true) { $0.sum(alongAxes: $1, keepingDimensions: $2) },
@@ -42,6 +42,13 @@ extension OperationCatalog {
                  x[0].standardDeviation(alongAxis: axis, correction: correction),
                  x[0].standardDeviation(correction: correction)]
             }
+        },
+        // ε = 0.1 keeps the derivatives of a slice of nearly equal values finite and
+        // smooth enough for central differences.
+        Operation("normalized(alongAxes:epsilon:)", arity: 1) { s, rng in
+            let shape = ShapeRules.withAxis(s)
+            let axes = ShapeRules.nonEmptyAxes(rank: shape.count, using: &rng)
+            return Layout([shape], note: "axes \(axes)") { [$0[0].normalized(alongAxes: axes, epsilon: 0.1)] }
         },
         reduction("max(alongAxes:keepingDimensions:)", distinct: true) { $0.max(alongAxes: $1, keepingDimensions: $2) },
         reduction("max(alongAxis:keepingDimensions:)", distinct: true, oneAxis: true) {

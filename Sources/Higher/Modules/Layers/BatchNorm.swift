@@ -165,15 +165,13 @@ public class BatchNorm: Module {
         let n = input.count / (numFeatures * (lead == 0 ? 1 : input.shape[0]))
         precondition(!training || n > 1,
                      "\(name): expected more than 1 value per channel when training, got input \(input.shape)")
-        let mean = input.mean(alongAxes: axes, keepingDimensions: true)
-        let centered = input - mean
-        let variance = centered.squared().mean(alongAxes: axes, keepingDimensions: true)
         if training, let rm = _runningMean, let rv = _runningVariance, let counter = _numBatchesTracked {
             let batches = counter.wrappedValue + 1
             counter.wrappedValue = batches
             let statShape = rm.wrappedValue.shape        // [C], or [T, C] task-batched
             let unbiased = Double(n) / Double(n - 1)
-            let batchMean = mean.detached().reshaped(statShape), batchVariance = variance.detached().reshaped(statShape)
+            let (mean, variance) = input.detached().sliceMoments(shape)
+            let batchMean = mean.reshaped(statShape), batchVariance = variance.reshaped(statShape)
             if let m = momentum {
                 rm.wrappedValue = rm.wrappedValue * (1 - m) + batchMean * m
                 rv.wrappedValue = rv.wrappedValue * (1 - m) + batchVariance * (m * unbiased)
@@ -185,9 +183,8 @@ public class BatchNorm: Module {
                 rv.wrappedValue = rv.wrappedValue * (1 - m) + batchVariance * (m * unbiased)
             }
         }
-        var scale = (variance + eps).rsqrt()
-        if let weight { scale = scale * weight.reshaped(shape) }
-        let y = centered * scale
+        var y = input.normalized(alongAxes: axes, epsilon: eps)
+        if let weight { y = y * weight.reshaped(shape) }
         guard let bias else { return y }
         return y + bias.reshaped(shape)
     }
