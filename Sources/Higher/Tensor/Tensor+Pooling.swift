@@ -211,6 +211,11 @@ struct Pool2DGeometry: Sendable {
 
     /// The common 2×2, stride-2, unpadded case without the general window walk; the same
     /// choices as the general loop (first maximum in row-major order, NaN wins).
+    ///
+    /// Each window is a tree of selections: the two pairs of a window's rows, then the two
+    /// winners. That is two dependent steps instead of three, without branches (which
+    /// element wins is data-dependent, so a branch on it is mispredicted half the time),
+    /// and the values-only loop has no index bookkeeping, so it vectorises.
     @inline(__always)
     private func maxPool2x2<S: TensorScalar>(_ px: UnsafeBufferPointer<S>, _ py: UnsafeMutableBufferPointer<S>,
                                              _ pidx: UnsafeMutableBufferPointer<Int>, _ wantIndices: Bool) {
@@ -218,26 +223,41 @@ struct Pool2DGeometry: Sendable {
         for plane in 0..<(n * c) {
             let base = plane * h * w
             for oy in 0..<oh {
-                let row = base + 2 * oy * w
-                for ox in 0..<ow {
-                    let i0 = row + 2 * ox
-                    // Selects without branches: which element wins is data-dependent, so
-                    // branches on it are mispredicted about half the time.
-                    var best = px[i0], at = i0
-                    var i = i0 + 1
-                    for k in 0..<3 {
-                        let v = px[i]
-                        let wins = (v > best || v != v) && best == best
-                        best = wins ? v : best
-                        at = wins ? i : at
-                        i += k == 0 ? w - 1 : 1
+                let top = base + 2 * oy * w, bottom = top + w
+                if wantIndices {
+                    for ox in 0..<ow {
+                        let i = top + 2 * ox, j = bottom + 2 * ox
+                        let (v1, k1) = Pool2DGeometry.firstMax(px[i], i, px[i + 1], i + 1)
+                        let (v2, k2) = Pool2DGeometry.firstMax(px[j], j, px[j + 1], j + 1)
+                        let (v, k) = Pool2DGeometry.firstMax(v1, k1, v2, k2)
+                        py[out + ox] = v
+                        pidx[out + ox] = k
                     }
-                    py[out] = best
-                    if wantIndices { pidx[out] = at }
-                    out += 1
+                } else {
+                    for ox in 0..<ow {
+                        let i = top + 2 * ox, j = bottom + 2 * ox
+                        let v1 = Pool2DGeometry.firstMax(px[i], px[i + 1])
+                        let v2 = Pool2DGeometry.firstMax(px[j], px[j + 1])
+                        py[out + ox] = Pool2DGeometry.firstMax(v1, v2)
+                    }
                 }
+                out += ow
             }
         }
+    }
+
+    /// The larger of `a` and its successor `b`: `b` only when it is strictly larger or NaN,
+    /// and never past a NaN `a`.
+    @inline(__always)
+    static func firstMax<S: TensorScalar>(_ a: S, _ b: S) -> S {
+        (b > a || b != b) && a == a ? b : a
+    }
+
+    /// ``firstMax(_:_:)`` with the winner's index.
+    @inline(__always)
+    static func firstMax<S: TensorScalar>(_ a: S, _ i: Int, _ b: S, _ j: Int) -> (S, Int) {
+        let bWins = (b > a || b != b) && a == a
+        return (bWins ? b : a, bWins ? j : i)
     }
 
     func averagePool(_ x: Tensor) -> Tensor {
