@@ -10,7 +10,7 @@ extension InnerLoop {
         guard isDifferentiable else { throw InnerLoopError.notDifferentiable }
         switch strategy {
         case .reverseOverReverse:
-            return try reverseOverReverse(outerLoss)
+            return try recordedSweep(outerLoss)
         case .forwardOverReverse, .checkpointed:
             return try backwardSweep(outerLoss, window: stepCount, secondOrder: true)
         case .firstOrder:
@@ -21,7 +21,7 @@ extension InnerLoop {
     }
 
     /// The outer loss and its gradient with respect to the final parameters and the meta-parameters.
-    private func outerGradient(_ outerLoss: Loss) throws -> (Tensor, Parameters, Parameters) {
+    func outerGradient(_ outerLoss: Loss) throws -> (Tensor, Parameters, Parameters) {
         let model = self.model, slot = BufferSlot(buffers)
         var failure: Error?
         let (value, pullback) = vjp(at: [parameters, metaParameters]) { pm -> Tensor in
@@ -88,14 +88,7 @@ extension InnerLoop {
                 thetaBar = thetaBar + hv.parameters
                 if !meta.paths.isEmpty { metaBar = metaBar + hv.meta }
             }
-            if case .fromMeta(let f) = record.hyper, !meta.paths.isEmpty {
-                var failure: Error?
-                let (_, hyperPullback) = vjp(at: meta) { m -> [Tensor] in
-                    do { return try f(m).leaves } catch { failure = error; return hLeaves }
-                }
-                if let failure { throw failure }
-                metaBar = metaBar + hyperPullback(hBar.leaves)
-            }
+            if let pull = try hyperPull(record, hBar, meta: meta) { metaBar = metaBar + pull }
             paramsBar = thetaBar
         }
         // Steps outside a truncated window get zeros; steps with the optimizer's own
@@ -150,68 +143,5 @@ extension InnerLoop {
             segment[j + 1] = current
         }
         return current
-    }
-
-    /// The whole unroll re-run on one tape, differentiated in reverse mode.
-    private func reverseOverReverse(_ outerLoss: Loss) throws -> MetaGradient<Opt> {
-        let start = try snapshot(at: 0)
-        let hypers = try records.map { try hyperValue($0, meta: metaParameters) }
-        let hyperCounts = hypers.map(\.leaves.count)
-        let meta = metaParameters, model = self.model, optimizer = self.optimizer
-        let checks = checksFiniteLoss
-        let records = self.records
-        var failure: Error?
-        let inputs = start.parameters.tensors + meta.tensors + hypers.flatMap(\.leaves)
-        let (value, pullback) = vjp(at: inputs) { x -> Tensor in
-            do {
-                var offset = 0
-                func take(_ n: Int) -> [Tensor] { defer { offset += n }; return Array(x[offset..<(offset + n)]) }
-                var p = start.parameters.replacingLeaves(take(start.parameters.count))
-                let m = meta.replacingLeaves(take(meta.count))
-                var s = start.state
-                for (k, record) in records.enumerated() {
-                    // Hyperparameters computed from the meta-parameters enter as their values;
-                    // their pull into the meta-parameters is added after the sweep, as in the
-                    // backward sweep, so both strategies report the same per-step gradients.
-                    let h = hypers[k].replacingLeaves(take(hyperCounts[k]))
-                    let buffers = BufferSlot(record.buffers)
-                    var innerFailure: Error?
-                    let (lossValue, u) = valueWithGradient(at: p) { q -> Tensor in
-                        do { return try record.loss(StepModel(parameters: q, meta: m, model: model, buffers: buffers)) }
-                        catch { innerFailure = error; return Tensor(0) }
-                    }
-                    if let innerFailure { throw innerFailure }
-                    if checks && !lossValue.item.isFinite { throw InnerLoopError.nonFiniteLoss(step: k, value: lossValue.item) }
-                    let g = try record.transform.map { try $0(u) } ?? u
-                    (s, p) = try optimizer.step(s, p, g, h)
-                }
-                return try outerLoss(StepModel(parameters: p, meta: m, model: model, buffers: BufferSlot(buffers)))
-            } catch {
-                failure = error
-                return Tensor(0)
-            }
-        }
-        if let failure { throw failure }
-        guard value.count == 1 else { throw InnerLoopError.nonScalarLoss(step: stepCount, shape: value.shape) }
-        let bars = pullback(value.onesLike())
-        var offset = 0
-        func take(_ n: Int) -> [Tensor] { defer { offset += n }; return Array(bars[offset..<(offset + n)]) }
-        let initial = start.parameters.replacingLeaves(take(start.parameters.count))
-        var metaBar = meta.replacingLeaves(take(meta.count))
-        var hyperBars = [Opt.Hyper]()
-        for (k, record) in records.enumerated() {
-            let hBar = hypers[k].replacingLeaves(take(hyperCounts[k]))
-            if case .fromMeta(let f) = record.hyper, !meta.paths.isEmpty {
-                var failure: Error?
-                let (_, hyperPullback) = vjp(at: meta) { m -> [Tensor] in
-                    do { return try f(m).leaves } catch { failure = error; return hypers[k].leaves }
-                }
-                if let failure { throw failure }
-                metaBar = metaBar + hyperPullback(hBar.leaves)
-            }
-            hyperBars.append(hBar)
-        }
-        return MetaGradient(outerLoss: value, initialParameters: initialWeightsReceiveGradients ? initial : nil,
-                            metaParameters: metaBar, hyperparametersPerStep: hyperBars)
     }
 }

@@ -60,6 +60,8 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     /// Stored (parameters, state) before step k, by k; always holds 0 and the current step.
     var stored: [Int: Snapshot] = [:]
     var checkpointInterval = 1
+    /// Reverse-over-reverse: each step's pullback, recorded when the step is taken.
+    var stepPullbacks: [StepPullback] = []
 
     struct Snapshot {
         let parameters: Parameters
@@ -148,8 +150,15 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
         let k = records.count
         let record = StepRecord(loss: loss, hyper: source, transform: transform, buffers: buffers)
         let slot = BufferSlot(buffers)
-        let (value, grads) = try lossAndGradient(record, at: parameters, step: k, buffers: slot)
-        let next = try advance(record, parameters, optimizerState, grads: grads)
+        let value: Tensor, next: Snapshot
+        if isDifferentiable && strategy == .reverseOverReverse {
+            let recorded = try recordedStep(record, step: k, buffers: slot)
+            (value, next) = (recorded.loss, recorded.next)
+            stepPullbacks.append(recorded.pullback)
+        } else {
+            let (loss, grads) = try lossAndGradient(record, at: parameters, step: k, buffers: slot)
+            (value, next) = (loss, try advance(record, parameters, optimizerState, grads: grads))
+        }
         parameters = next.parameters
         optimizerState = next.state
         buffers = slot.value
@@ -174,9 +183,11 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
 
     // MARK: - Forward pieces shared by the strategies
 
-    /// The loss and its gradient at `params` (plain values), with the scalar and finite checks.
-    func lossAndGradient(_ record: StepRecord, at params: Parameters, step k: Int, buffers: BufferSlot) throws -> (Tensor, Parameters) {
-        let meta = metaParameters
+    /// The loss and its gradient at `params`, with the scalar and finite checks; `meta`
+    /// defaults to the loop's meta-parameters.
+    func lossAndGradient(_ record: StepRecord, at params: Parameters, meta: Parameters? = nil, step k: Int,
+                         buffers: BufferSlot) throws -> (Tensor, Parameters) {
+        let meta = meta ?? metaParameters
         let model = self.model
         let (value, pullback) = try vjp(at: params) { p in
             try record.loss(StepModel(parameters: p, meta: meta, model: model, buffers: buffers))

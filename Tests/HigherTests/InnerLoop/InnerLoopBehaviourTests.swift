@@ -57,9 +57,12 @@ import Testing
         #expect(throws: InnerLoopError.notDifferentiable) { try loop.metaGradient { _ in Tensor(0) } }
     }
 
-    @Test func errorsNameTheProblem() throws {
+    /// The default strategy takes steps on plain values; reverse-over-reverse records them.
+    static let stepKinds: [MetaGradientStrategy] = [.forwardOverReverse, .reverseOverReverse]
+
+    @Test(arguments: stepKinds) func errorsNameTheProblem(_ strategy: MetaGradientStrategy) throws {
         let model = PlainMLP(hidden: 4, seed: 1)
-        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1))
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1), strategy: strategy)
         try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) }
         #expect(throws: InnerLoopError.stepOutOfRange(2, available: 0...1)) { try loop.parameters(at: 2) }
         #expect(throws: InnerLoopError.nonScalarLoss(step: 1, shape: [10, 1])) {
@@ -69,14 +72,15 @@ import Testing
             try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) / 0 }
         }
         #expect(loop.stepCount == 1)                      // failed steps change nothing
-        var unchecked = InnerLoop(model: model, optimizer: SGD(lr: 0.1), checksFiniteLoss: false)
+        #expect(loop.stepPullbacks.count == (strategy == .reverseOverReverse ? 1 : 0))
+        var unchecked = InnerLoop(model: model, optimizer: SGD(lr: 0.1), strategy: strategy, checksFiniteLoss: false)
         try unchecked.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) * .infinity }
         #expect(unchecked.stepCount == 1)
     }
 
-    @Test func optimizerStateThatDoesNotFitNamesThePath() throws {
+    @Test(arguments: stepKinds) func optimizerStateThatDoesNotFitNamesThePath(_ strategy: MetaGradientStrategy) throws {
         let model = PlainMLP(hidden: 4, seed: 1)
-        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1))
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1), strategy: strategy)
         // A gradient transform that drops a path: the optimizer names it.
         #expect(throws: ParametersError.self) {
             try loop.step(transform: GradientTransform { g in g.filter { path, _ in path != "b1" } }) { m in
@@ -84,5 +88,29 @@ import Testing
             }
         }
         #expect(loop.stepCount == 0)
+    }
+
+    /// Recorded steps are values like the rest of the loop: a copy steps on alone, and a
+    /// meta-gradient can be taken again, after more steps, with the same result as the
+    /// default strategy.
+    @Test func recordedStepsBehaveAsValues() throws {
+        let model = PlainMLP(hidden: 5, seed: 2)
+        let inner: InnerLoop<PlainMLP, Adam>.Loss = { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) }
+        let outer: InnerLoop<PlainMLP, Adam>.Loss = { m in meanSquaredError(predicted: try m(task.xq), target: task.yq) }
+        var recorded = InnerLoop(model: model, optimizer: Adam(lr: 0.05), strategy: .reverseOverReverse)
+        var plain = InnerLoop(model: model, optimizer: Adam(lr: 0.05))
+        for _ in 0..<3 {
+            let a = try recorded.step(inner), b = try plain.step(inner)
+            #expect(a.scalars == b.scalars)
+        }
+        var longer = recorded
+        try longer.step(inner)
+        let first = try recorded.metaGradient(outer), again = try recorded.metaGradient(outer)
+        #expect(first.initialParameters!.tensors.map(\.scalars) == again.initialParameters!.tensors.map(\.scalars))
+        #expect(loopRelativeDifference(first.initialParameters!, try plain.metaGradient(outer).initialParameters!) < 1e-10)
+        #expect(recorded.stepCount == 3 && longer.stepCount == 4)
+        try plain.step(inner)
+        #expect(loopRelativeDifference(try longer.metaGradient(outer).initialParameters!,
+                                       try plain.metaGradient(outer).initialParameters!) < 1e-10)
     }
 }
