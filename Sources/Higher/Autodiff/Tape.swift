@@ -9,14 +9,22 @@ import Synchronization
 final class Tape: Sendable {
     struct Node: Sendable {
         /// Input node indices, `-1` for inputs that are constants at this level.
-        let inputs: [Int]
+        let inputs: NodeInputs
         /// `nil` for a leaf (an input of the differentiation call).
-        let pullback: (@Sendable (Tensor) -> [Tensor?])?
+        let pullback: Tensor.Pullback?
         let shape: [Int]
         let name: String
     }
 
-    private let nodes = Mutex<[Node]>([])
+    private let nodes: Mutex<[Node]>
+
+    init() {
+        var n = [Node]()
+        // A gradient of a small model records about a hundred nodes; starting there
+        // skips the first few reallocations.
+        n.reserveCapacity(128)
+        nodes = Mutex(n)
+    }
 
     /// Appends a node and returns its index.
     func record(_ node: Node) -> Int {
