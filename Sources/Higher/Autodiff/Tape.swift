@@ -16,15 +16,7 @@ final class Tape: Sendable {
         let name: String
     }
 
-    private let nodes: Mutex<[Node]>
-
-    init() {
-        var n = [Node]()
-        // A gradient of a small model records about a hundred nodes; starting there
-        // skips the first few reallocations.
-        n.reserveCapacity(128)
-        nodes = Mutex(n)
-    }
+    private let nodes = Mutex<[Node]>([])
 
     /// Appends a node and returns its index.
     func record(_ node: Node) -> Int {
