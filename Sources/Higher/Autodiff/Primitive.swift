@@ -36,11 +36,6 @@ extension Tensor {
         primitive(name, inputs, value: value, jvp: jvp, backward: .masked(maskedVJP))
     }
 
-    enum BackwardRule: Sendable {
-        case all(VJPRule)
-        case masked(MaskedVJPRule)
-    }
-
     static func primitive(
         _ name: String,
         _ inputs: [Tensor],
@@ -75,25 +70,17 @@ extension Tensor {
             return Tensor(shape: out.shape, data: out.data,
                           tracer: Tracer(level: level, primal: out, tangent: tangent))
         case .reverse:
-            var ids = [Int]()
-            ids.reserveCapacity(inputs.count)
+            guard let tape = level.tape else { return out }
             var mask = InputMask()
-            var any = false
-            for (k, x) in inputs.enumerated() {
-                if let t = x.tracer, t.level === level {
-                    ids.append(t.node)
-                    mask.insert(k)
-                    any = true
-                } else {
-                    ids.append(-1)
-                }
+            let ids = NodeInputs(count: inputs.count) { k in
+                guard let t = inputs[k].tracer, t.level === level else { return -1 }
+                mask.insert(k)
+                return t.node
             }
-            guard any, let tape = level.tape else { return out }
-            let pullback: @Sendable (Tensor) -> [Tensor?]
-            switch backward {
-            case .all(let vjp): pullback = { [primals] g in vjp(primals, out, g) }
-            case .masked(let vjp): pullback = { [primals, mask] g in vjp(primals, out, g, mask) }
-            }
+            let pullback = Pullback(rule: backward,
+                                    inputs: backward.readsInputs ? primals : [],
+                                    output: backward.readsOutput ? out : nil,
+                                    mask: mask)
             let node = tape.record(Tape.Node(inputs: ids, pullback: pullback, shape: out.shape, name: name))
             return Tensor(shape: out.shape, data: out.data,
                           tracer: Tracer(level: level, primal: out, node: node))

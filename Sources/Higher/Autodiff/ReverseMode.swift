@@ -46,7 +46,7 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
     var leafIDs = [Int]()
     let traced = x.mapLeaves { leaf -> Tensor in
         inputs.append(leaf)
-        let id = tape.record(Tape.Node(inputs: [], pullback: nil, shape: leaf.shape, name: "input"))
+        let id = tape.record(Tape.Node(inputs: NodeInputs(count: 0) { _ in -1 }, pullback: nil, shape: leaf.shape, name: "input"))
         leafIDs.append(id)
         return Tensor(shape: leaf.shape, data: leaf.data, tracer: Tracer(level: level, primal: leaf, node: id))
     }

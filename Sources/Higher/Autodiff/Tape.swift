@@ -9,9 +9,9 @@ import Synchronization
 final class Tape: Sendable {
     struct Node: Sendable {
         /// Input node indices, `-1` for inputs that are constants at this level.
-        let inputs: [Int]
+        let inputs: NodeInputs
         /// `nil` for a leaf (an input of the differentiation call).
-        let pullback: (@Sendable (Tensor) -> [Tensor?])?
+        let pullback: Tensor.Pullback?
         let shape: [Int]
         let name: String
     }

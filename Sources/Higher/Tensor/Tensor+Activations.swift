@@ -11,7 +11,9 @@
 /// relu(Tensor([-1, 0, 2]))     // [0, 0, 2]
 /// ```
 public func relu(_ x: Tensor) -> Tensor {
-    x.elementwiseOp("relu", ReluKernel(), fused: ReluBackward()) { x, _, g in g * x.isGreater(than: 0) }
+    x.elementwiseOp("relu", ReluKernel(), derivativeOf: .output, fused: ReluBackward()) { out, g in
+        g * out.isGreater(than: 0)
+    }
 }
 
 /// The leaky rectified linear unit: `x` for `x > 0`, `negativeSlope · x` otherwise.
@@ -24,8 +26,8 @@ public func relu(_ x: Tensor) -> Tensor {
 /// leakyRelu(Tensor([-2, 3]), negativeSlope: 0.2)    // [-0.4, 3]
 /// ```
 public func leakyRelu(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor {
-    x.elementwiseOp("leakyRelu", LeakyReluKernel(slope: negativeSlope), fused: LeakyReluBackward(slope: negativeSlope)) {
-        x, _, g in g * x.mapElements(LeakyReluSlopeKernel(slope: negativeSlope))
+    x.elementwiseOp("leakyRelu", LeakyReluKernel(slope: negativeSlope), derivativeOf: .input,
+                    fused: LeakyReluBackward(slope: negativeSlope)) { x, g in g * x.mapElements(LeakyReluSlopeKernel(slope: negativeSlope))
     }
 }
 
@@ -66,13 +68,13 @@ public enum GELUApproximation: Sendable, Hashable {
 public func gelu(_ x: Tensor, approximate: GELUApproximation = .none) -> Tensor {
     switch approximate {
     case .none:
-        return x.elementwiseOp("gelu", GeluKernel(), fused: GeluBackward()) { x, _, g in
+        return x.elementwiseOp("gelu", GeluKernel(), derivativeOf: .input, fused: GeluBackward()) { x, g in
             let cdf = ((x * (0.5).squareRoot()).erf() + 1) * 0.5
             let pdf = (x.squared() * -0.5).exp() * (1 / (2 * Double.pi).squareRoot())
             return g * (cdf + x * pdf)
         }
     case .tanh:
-        return x.elementwiseOp("gelu", GeluTanhKernel(), fused: GeluTanhBackward()) { x, _, g in
+        return x.elementwiseOp("gelu", GeluTanhKernel(), derivativeOf: .input, fused: GeluTanhBackward()) { x, g in
             let x2 = x.squared()
             let t = tanh((x + x2 * x * geluCubic) * geluScale)
             let slope = (1 - t.squared()) * (x2 * (3 * geluCubic) + 1) * geluScale
@@ -90,7 +92,7 @@ private let geluCubic = 0.044715
 /// sigmoid(Tensor([0, 2]))     // [0.5, 0.8808]
 /// ```
 public func sigmoid(_ x: Tensor) -> Tensor {
-    x.elementwiseOp("sigmoid", SigmoidKernel(), fused: SigmoidBackward()) { _, out, g in (g * out) * (1 - out) }
+    x.elementwiseOp("sigmoid", SigmoidKernel(), derivativeOf: .output, fused: SigmoidBackward()) { out, g in (g * out) * (1 - out) }
 }
 
 /// The hyperbolic tangent of each element.
@@ -99,7 +101,7 @@ public func sigmoid(_ x: Tensor) -> Tensor {
 /// tanh(Tensor([0, 1]))     // [0, 0.7616]
 /// ```
 public func tanh(_ x: Tensor) -> Tensor {
-    x.elementwiseOp("tanh", TanhKernel(), fused: TanhBackward()) { _, out, g in g * (1 - out.squared()) }
+    x.elementwiseOp("tanh", TanhKernel(), derivativeOf: .output, fused: TanhBackward()) { out, g in g * (1 - out.squared()) }
 }
 
 /// `log(1 + exp(β x)) / β`, computed stably; where `β x > threshold` it returns `x`
@@ -115,7 +117,8 @@ public func tanh(_ x: Tensor) -> Tensor {
 public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> Tensor {
     precondition(beta > 0, "softplus: beta \(beta) must be positive")
     return x.elementwiseOp("softplus", SoftplusKernel(beta: beta, threshold: threshold),
-                           fused: SoftplusBackward(beta: beta, threshold: threshold)) { x, _, g in
+                           derivativeOf: .input,
+                           fused: SoftplusBackward(beta: beta, threshold: threshold)) { x, g in
         let bx = beta == 1 ? x : x * beta
         let s = sigmoid(bx)
         if threshold == .infinity { return g * s }
@@ -131,7 +134,7 @@ public func softplus(_ x: Tensor, beta: Double = 1, threshold: Double = 20) -> T
 /// logSigmoid(Tensor([0, -100]))     // [-0.6931, -100]
 /// ```
 public func logSigmoid(_ x: Tensor) -> Tensor {
-    x.elementwiseOp("logSigmoid", LogSigmoidKernel(), fused: LogSigmoidBackward()) { x, _, g in g * sigmoid(-x) }
+    x.elementwiseOp("logSigmoid", LogSigmoidKernel(), derivativeOf: .input, fused: LogSigmoidBackward()) { x, g in g * sigmoid(-x) }
 }
 
 // MARK: - Kernels
@@ -153,8 +156,10 @@ func stableSoftplus<S: TensorScalar>(_ x: S) -> S {
 struct ReluKernel: UnaryKernel {
     @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { x <= 0 ? 0 : x }
 }
-struct ReluBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S { x > 0 ? g : 0 }
+/// In terms of the output: `relu(x) > 0` exactly where `x > 0` (NaN stays NaN), and the
+/// output is what the next operation keeps anyway.
+struct ReluBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ y: S, _ g: S) -> S { y > 0 ? g : 0 }
 }
 
 struct LeakyReluKernel: UnaryKernel {
@@ -165,9 +170,9 @@ struct LeakyReluSlopeKernel: UnaryKernel {
     let slope: Double
     @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { x > 0 ? 1 : S(slope) }
 }
-struct LeakyReluBackward: DerivativeKernel {
+struct LeakyReluBackward: OperandDerivativeKernel {
     let slope: Double
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S { x > 0 ? g : g * S(slope) }
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S { x > 0 ? g : g * S(slope) }
 }
 
 struct EluKernel: UnaryKernel {
@@ -186,8 +191,8 @@ struct GeluKernel: UnaryKernel {
         x * (1 + S.erf(x * S(0.5.squareRoot()))) * S(0.5)
     }
 }
-struct GeluBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S {
+struct GeluBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S {
         let cdf = (1 + S.erf(x * S(0.5.squareRoot()))) * S(0.5)
         let pdf = S.exp(x * x * S(-0.5)) * S(1 / (2 * Double.pi).squareRoot())
         return g * (cdf + x * pdf)
@@ -199,8 +204,8 @@ struct GeluTanhKernel: UnaryKernel {
         x * (1 + S.tanh(S(geluScale) * (x + S(geluCubic) * x * x * x))) * S(0.5)
     }
 }
-struct GeluTanhBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S {
+struct GeluTanhBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S {
         let x2 = x * x
         let t = S.tanh(S(geluScale) * (x + S(geluCubic) * x2 * x))
         let slope = (1 - t * t) * S(geluScale) * (1 + S(3 * geluCubic) * x2)
@@ -211,15 +216,15 @@ struct GeluTanhBackward: DerivativeKernel {
 struct SigmoidKernel: UnaryKernel {
     @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { stableSigmoid(x) }
 }
-struct SigmoidBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S { g * y * (1 - y) }
+struct SigmoidBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ y: S, _ g: S) -> S { g * y * (1 - y) }
 }
 
 struct TanhKernel: UnaryKernel {
     @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.tanh(x) }
 }
-struct TanhBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S { g * (1 - y * y) }
+struct TanhBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ y: S, _ g: S) -> S { g * (1 - y * y) }
 }
 
 struct SoftplusKernel: UnaryKernel {
@@ -230,9 +235,9 @@ struct SoftplusKernel: UnaryKernel {
         return beta == 1 ? stableSoftplus(bx) : stableSoftplus(bx) / S(beta)
     }
 }
-struct SoftplusBackward: DerivativeKernel {
+struct SoftplusBackward: OperandDerivativeKernel {
     let beta: Double, threshold: Double
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S {
         let bx = x * S(beta)
         return bx > S(threshold) ? g : g * stableSigmoid(bx)
     }
@@ -241,6 +246,6 @@ struct SoftplusBackward: DerivativeKernel {
 struct LogSigmoidKernel: UnaryKernel {
     @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { -stableSoftplus(-x) }
 }
-struct LogSigmoidBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S { g * stableSigmoid(-x) }
+struct LogSigmoidBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S { g * stableSigmoid(-x) }
 }

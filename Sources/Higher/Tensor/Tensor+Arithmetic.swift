@@ -7,12 +7,13 @@ extension Tensor {
     /// ```
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         if lhs.tracer == nil && rhs.tracer == nil { return lhs.zipElements(rhs, "add", AddKernel()) }
+        let lhsShape = lhs.shape, rhsShape = rhs.shape
         return primitive("add", [lhs, rhs], value: { $0[0].zipElements($0[1], "add", AddKernel()) },
             jvp: { _, t, out in
                 sum([t[0]?.broadcastIfNeeded(to: out.shape), t[1]?.broadcastIfNeeded(to: out.shape)])!
             },
-            maskedVJP: { x, _, g, need in
-                [need[0] ? g.sumToShape(x[0].shape) : nil, need[1] ? g.sumToShape(x[1].shape) : nil]
+            backward: .cotangent { g, need in
+                [need[0] ? g.sumToShape(lhsShape) : nil, need[1] ? g.sumToShape(rhsShape) : nil]
             })
     }
 
@@ -23,12 +24,13 @@ extension Tensor {
     /// ```
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
         if lhs.tracer == nil && rhs.tracer == nil { return lhs.zipElements(rhs, "subtract", SubKernel()) }
+        let lhsShape = lhs.shape, rhsShape = rhs.shape
         return primitive("subtract", [lhs, rhs], value: { $0[0].zipElements($0[1], "subtract", SubKernel()) },
             jvp: { _, t, out in
                 sum([t[0]?.broadcastIfNeeded(to: out.shape), t[1].map { -$0.broadcastIfNeeded(to: out.shape) }])!
             },
-            maskedVJP: { x, _, g, need in
-                [need[0] ? g.sumToShape(x[0].shape) : nil, need[1] ? (-g).sumToShape(x[1].shape) : nil]
+            backward: .cotangent { g, need in
+                [need[0] ? g.sumToShape(lhsShape) : nil, need[1] ? (-g).sumToShape(rhsShape) : nil]
             })
     }
 
@@ -44,7 +46,7 @@ extension Tensor {
                 sum([t[0].map { ($0 * x[1]).broadcastIfNeeded(to: out.shape) },
                      t[1].map { (x[0] * $0).broadcastIfNeeded(to: out.shape) }])!
             },
-            maskedVJP: { x, _, g, need in
+            backward: .inputs { x, g, need in
                 [need[0] ? (g * x[1]).sumToShape(x[0].shape) : nil, need[1] ? (g * x[0]).sumToShape(x[1].shape) : nil]
             })
     }
@@ -75,7 +77,7 @@ extension Tensor {
     public static prefix func - (x: Tensor) -> Tensor {
         if x.tracer == nil { return x.mapElements(NegKernel()) }
         return primitive("negate", [x], value: { $0[0].mapElements(NegKernel()) },
-                         jvp: { _, t, _ in -t[0]! }, vjp: { _, _, g in [-g] })
+                         jvp: { _, t, _ in -t[0]! }, backward: .cotangent { g, _ in [-g] })
     }
 
     /// A rank-0 tensor of `value` in this tensor's dtype.

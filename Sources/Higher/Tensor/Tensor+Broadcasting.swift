@@ -21,7 +21,7 @@ extension Tensor {
         let from = shape
         return Tensor.primitive("reshape", [self], value: { Tensor(shape: target, data: $0[0].data) },
                                 jvp: { _, t, _ in t[0]!.reshaped(target) },
-                                vjp: { _, _, g in [g.reshaped(from)] })
+                                backward: .cotangent { g, _ in [g.reshaped(from)] })
     }
 
     /// This tensor broadcast to `target` (NumPy rules), copying elements.
@@ -36,7 +36,7 @@ extension Tensor {
         let from = shape
         return Tensor.primitive("broadcast", [self], value: { $0[0].broadcastKernel(to: target) },
                                 jvp: { _, t, _ in t[0]!.broadcast(to: target) },
-                                vjp: { _, _, g in [g.sumToShape(from)] })
+                                backward: .cotangent { g, _ in [g.sumToShape(from)] })
     }
 
     @inline(__always)
@@ -54,7 +54,7 @@ extension Tensor {
         let from = shape
         return Tensor.primitive("sumToShape", [self], value: { $0[0].sumToShapeKernel(target) },
                                 jvp: { _, t, _ in t[0]!.sumToShape(target) },
-                                vjp: { _, _, g in [g.broadcast(to: from)] })
+                                backward: .cotangent { g, _ in [g.broadcast(to: from)] })
     }
 
     /// Sums a plain tensor down to `target`, a shape it is a broadcast of.

@@ -113,15 +113,16 @@ extension Tensor {
         let m = mask.detached()
         if a.tracer == nil && b.tracer == nil { return selectKernel(m, a, b, outShape) }
         let needA = a.tracer != nil, needB = b.tracer != nil
+        let aShape = a.shape, bShape = b.shape
         return primitive("where", [a, b], value: { selectKernel(m, $0[0], $0[1], outShape) },
             jvp: { _, t, out in
                 let zero = out.scalarLike(0)
                 return Tensor.where(m, t[0] ?? zero, t[1] ?? zero).broadcastIfNeeded(to: out.shape)
             },
-            vjp: { x, _, g in
+            backward: .cotangent { g, _ in
                 let zero = g.scalarLike(0)
-                return [needA ? Tensor.where(m, g, zero).sumToShape(x[0].shape) : nil,
-                        needB ? Tensor.where(m, zero, g).sumToShape(x[1].shape) : nil]
+                return [needA ? Tensor.where(m, g, zero).sumToShape(aShape) : nil,
+                        needB ? Tensor.where(m, zero, g).sumToShape(bShape) : nil]
             })
     }
 

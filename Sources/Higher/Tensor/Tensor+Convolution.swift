@@ -150,7 +150,7 @@ extension Tensor {
             jvp: { p, t, _ in
                 sum([t[0].map { convolution($0, p[1], geo) }, t[1].map { convolution(p[0], $0, geo) }])!
             },
-            maskedVJP: { p, _, g, need in
+            backward: .inputs { p, g, need in
                 [need[0] ? convolutionInputGradient(g, p[1], geo) : nil,
                  need[1] ? convolutionWeightGradient(p[0], g, geo) : nil]
             })
@@ -165,7 +165,7 @@ extension Tensor {
                 sum([t[0].map { convolutionInputGradient($0, p[1], geo) },
                      t[1].map { convolutionInputGradient(p[0], $0, geo) }])!
             },
-            maskedVJP: { p, _, u, need in
+            backward: .inputs { p, u, need in
                 [need[0] ? convolution(u, p[1], geo) : nil, need[1] ? convolutionWeightGradient(u, p[0], geo) : nil]
             })
     }
@@ -178,7 +178,7 @@ extension Tensor {
                 sum([t[0].map { convolutionWeightGradient($0, p[1], geo) },
                      t[1].map { convolutionWeightGradient(p[0], $0, geo) }])!
             },
-            maskedVJP: { p, _, v, need in
+            backward: .inputs { p, v, need in
                 [need[0] ? convolutionInputGradient(p[1], v, geo) : nil, need[1] ? convolution(p[0], v, geo) : nil]
             })
     }

@@ -145,6 +145,6 @@ extension Tensor {
             default: return x[0]
             }
         }, jvp: { _, t, _ in t[0]!.cast(to: dtype) },
-           vjp: { _, _, g in [g.cast(to: from)] })
+           backward: .cotangent { g, _ in [g.cast(to: from)] })
     }
 }

@@ -12,7 +12,7 @@ extension Tensor {
     /// Tensor([0, 1]).exp()     // [1, 2.718…]
     /// ```
     public func exp() -> Tensor {
-        elementwiseOp("exp", ExpKernel()) { _, out, g in g * out }
+        elementwiseOp("exp", ExpKernel(), derivativeOf: .output) { out, g in g * out }
     }
 
     /// The natural logarithm of each element (`-inf` at 0, NaN below 0).
@@ -21,7 +21,7 @@ extension Tensor {
     /// Tensor([1, 2.718281828459045]).log()     // [0, 1]
     /// ```
     public func log() -> Tensor {
-        elementwiseOp("log", LogKernel()) { x, _, g in g / x }
+        elementwiseOp("log", LogKernel(), derivativeOf: .input) { x, g in g / x }
     }
 
     /// `log(1 + x)` for each element, accurate for small `x`.
@@ -30,7 +30,7 @@ extension Tensor {
     /// Tensor([0, 1e-10]).log1p()     // [0, 1e-10]
     /// ```
     public func log1p() -> Tensor {
-        elementwiseOp("log1p", Log1pKernel()) { x, _, g in g / (x + 1) }
+        elementwiseOp("log1p", Log1pKernel(), derivativeOf: .input) { x, g in g / (x + 1) }
     }
 
     /// `exp(x) - 1` for each element, accurate for small `x`.
@@ -39,7 +39,7 @@ extension Tensor {
     /// Tensor([0, 1e-10]).expm1()     // [0, 1e-10]
     /// ```
     public func expm1() -> Tensor {
-        elementwiseOp("expm1", Expm1Kernel()) { _, out, g in g * (out + 1) }
+        elementwiseOp("expm1", Expm1Kernel(), derivativeOf: .output) { out, g in g * (out + 1) }
     }
 
     /// The square root of each element.
@@ -53,7 +53,7 @@ extension Tensor {
     /// Tensor([4, 9]).sqrt()     // [2, 3]
     /// ```
     public func sqrt() -> Tensor {
-        elementwiseOp("sqrt", SqrtKernel()) { _, out, g in (g / out) * 0.5 }
+        elementwiseOp("sqrt", SqrtKernel(), derivativeOf: .output) { out, g in (g / out) * 0.5 }
     }
 
     /// `1 / √x` for each element (derivative `-½ x^(-3/2)`, `-inf` at 0).
@@ -62,7 +62,7 @@ extension Tensor {
     /// Tensor([4, 16]).rsqrt()     // [0.5, 0.25]
     /// ```
     public func rsqrt() -> Tensor {
-        elementwiseOp("rsqrt", RsqrtKernel()) { _, out, g in g * (out * out * out) * -0.5 }
+        elementwiseOp("rsqrt", RsqrtKernel(), derivativeOf: .output) { out, g in g * (out * out * out) * -0.5 }
     }
 
     /// Each element squared, `x * x` (cheaper than `pow(x, 2)` and its equal).
@@ -71,7 +71,7 @@ extension Tensor {
     /// Tensor([-3, 2]).squared()     // [9, 4]
     /// ```
     public func squared() -> Tensor {
-        elementwiseOp("square", SquareKernel()) { x, _, g in (g * x) * 2 }
+        elementwiseOp("square", SquareKernel(), derivativeOf: .input) { x, g in (g * x) * 2 }
     }
 
     /// The absolute value of each element.
@@ -83,7 +83,7 @@ extension Tensor {
     /// Tensor([-2, 0, 3]).abs()     // [2, 0, 3]
     /// ```
     public func abs() -> Tensor {
-        elementwiseOp("abs", AbsKernel(), fused: AbsBackward()) { x, _, g in g * x.sign() }
+        elementwiseOp("abs", AbsKernel(), derivativeOf: .input, fused: AbsBackward()) { x, g in g * x.sign() }
     }
 
     /// The sign of each element: -1, 0 or 1 (NaN stays NaN).
@@ -102,7 +102,7 @@ extension Tensor {
     /// Tensor([0, 1]).erf()     // [0, 0.8427…]
     /// ```
     public func erf() -> Tensor {
-        elementwiseOp("erf", ErfKernel()) { x, _, g in g * (-x.squared()).exp() * (2 / Double.pi.squareRoot()) }
+        elementwiseOp("erf", ErfKernel(), derivativeOf: .input) { x, g in g * (-x.squared()).exp() * (2 / Double.pi.squareRoot()) }
     }
 
     /// Each element raised to the power `exponent`.
@@ -119,7 +119,7 @@ extension Tensor {
         if exponent == 1 { return self }
         if exponent == 2 { return squared() }
         if exponent == 0 { return Tensor.full(shape, 1, dtype: dtype) }
-        return elementwiseOp("pow", PowScalarKernel(p: exponent)) { x, _, g in
+        return elementwiseOp("pow", PowScalarKernel(p: exponent), derivativeOf: .input) { x, g in
             g * (x.pow(exponent - 1) * exponent)
         }
     }
@@ -242,7 +242,8 @@ extension Tensor {
     public func clamped(min lower: Double? = nil, max upper: Double? = nil) -> Tensor {
         let lo = lower ?? -.infinity, hi = upper ?? .infinity
         precondition(lo <= hi, "clamp: min \(lo) is greater than max \(hi)")
-        return elementwiseOp("clamp", ClampKernel(lo: lo, hi: hi), fused: ClampBackward(lo: lo, hi: hi)) { x, _, g in
+        return elementwiseOp("clamp", ClampKernel(lo: lo, hi: hi), derivativeOf: .input,
+                             fused: ClampBackward(lo: lo, hi: hi)) { x, g in
             g * x.mapElements(ClampMaskKernel(lo: lo, hi: hi))
         }
     }
@@ -335,26 +336,36 @@ protocol DerivativeKernel: Sendable {
     func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S
 }
 
+/// The same for a derivative written in terms of one value, the input `x` or the
+/// output `f(x)` (see ``DerivativeOperand``): `(v, g) -> g · f'(x)`.
+protocol OperandDerivativeKernel: BinaryKernel, Sendable {}
+
 /// For ops without a fused derivative loop.
-struct NoDerivativeKernel: DerivativeKernel {
-    func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S { g }
+struct NoDerivativeKernel: OperandDerivativeKernel {
+    func callAsFunction<S: TensorScalar>(_ v: S, _ g: S) -> S { g }
+}
+
+/// The value a unary op's derivative is written in terms of: its backward rule keeps
+/// only that one alive on the tape.
+enum DerivativeOperand: Sendable {
+    case input, output
 }
 
 extension Tensor {
     /// Defines a unary elementwise op by its kernel and its chain rule
     /// `chain(x, f(x), g) = g · f'(x)`, written with differentiable tensor ops. Being
     /// elementwise, the same rule serves the JVP (g = tangent) and the VJP
-    /// (g = cotangent). When `x` and `g` are plain, the optional `fused` kernel computes
-    /// the same product in one pass.
+    /// (g = cotangent). When `x` and `g` are plain, the `fused` kernel computes the
+    /// same product in one pass. For derivatives that need both `x` and `f(x)`;
+    /// the others use ``elementwiseOp(_:_:derivativeOf:fused:chain:)``.
     @inline(__always)
     func elementwiseOp<K: UnaryKernel, D: DerivativeKernel>(
         _ name: String, _ kernel: K, fused: D,
         chain: @escaping @Sendable (Tensor, Tensor, Tensor) -> Tensor
     ) -> Tensor {
         if tracer == nil { return mapElements(kernel) }
-        let useFused = !(fused is NoDerivativeKernel)
         @Sendable func rule(_ x: Tensor, _ out: Tensor, _ g: Tensor) -> Tensor {
-            if useFused && x.tracer == nil && g.tracer == nil && out.tracer == nil {
+            if x.tracer == nil && g.tracer == nil && out.tracer == nil {
                 return Tensor.zip3(x, out, g, name, fused)
             }
             return chain(x, out, g)
@@ -364,11 +375,43 @@ extension Tensor {
                                 vjp: { x, out, g in [rule(x[0], out, g)] })
     }
 
+    /// Defines a unary elementwise op whose derivative is a function of one value,
+    /// `v` = the input or the output as `operand` says: `chain(v, g) = g · f'(x)`.
+    /// When `v` and `g` are plain, the optional `fused` kernel computes the same
+    /// product in one pass.
+    ///
+    /// ```swift
+    /// x.elementwiseOp("exp", ExpKernel(), derivativeOf: .output) { out, g in g * out }
+    /// ```
+    @inline(__always)
+    func elementwiseOp<K: UnaryKernel, D: OperandDerivativeKernel>(
+        _ name: String, _ kernel: K, derivativeOf operand: DerivativeOperand, fused: D,
+        chain: @escaping @Sendable (Tensor, Tensor) -> Tensor
+    ) -> Tensor {
+        if tracer == nil { return mapElements(kernel) }
+        let useFused = !(fused is NoDerivativeKernel)
+        @Sendable func rule(_ v: Tensor, _ g: Tensor) -> Tensor {
+            if useFused && v.tracer == nil && g.tracer == nil {
+                precondition(v.shape == g.shape, "\(name): derivative of shape \(g.shape) for an input of shape \(v.shape)")
+                return v.zipElements(g, name, fused)
+            }
+            return chain(v, g)
+        }
+        let backward: BackwardRule = switch operand {
+        case .input: .inputs { x, g, _ in [rule(x[0], g)] }
+        case .output: .output { out, g, _ in [rule(out, g)] }
+        }
+        return Tensor.primitive(name, [self], value: { $0[0].mapElements(kernel) },
+                                jvp: { x, t, out in rule(operand == .input ? x[0] : out, t[0]!) },
+                                backward: backward)
+    }
+
     @inline(__always)
     func elementwiseOp<K: UnaryKernel>(
-        _ name: String, _ kernel: K, chain: @escaping @Sendable (Tensor, Tensor, Tensor) -> Tensor
+        _ name: String, _ kernel: K, derivativeOf operand: DerivativeOperand,
+        chain: @escaping @Sendable (Tensor, Tensor) -> Tensor
     ) -> Tensor {
-        elementwiseOp(name, kernel, fused: NoDerivativeKernel(), chain: chain)
+        elementwiseOp(name, kernel, derivativeOf: operand, fused: NoDerivativeKernel(), chain: chain)
     }
 
     /// Applies a derivative kernel to three plain tensors of one shape and dtype.
@@ -413,8 +456,8 @@ struct SignKernel: UnaryKernel {
     @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { x > 0 ? 1 : (x < 0 ? -1 : x * 0) }
 }
 
-struct AbsBackward: DerivativeKernel {
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S {
+struct AbsBackward: OperandDerivativeKernel {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S {
         x > 0 ? g : (x < 0 ? -g : 0)
     }
 }
@@ -460,9 +503,9 @@ struct ClampMaskKernel: UnaryKernel {
     }
 }
 
-struct ClampBackward: DerivativeKernel {
+struct ClampBackward: OperandDerivativeKernel {
     let lo: Double, hi: Double
-    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ y: S, _ g: S) -> S {
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S, _ g: S) -> S {
         x >= S(lo) && x <= S(hi) ? g : 0
     }
 }

@@ -87,7 +87,7 @@ extension Tensor {
         let from = shape
         return Tensor.primitive("slice", [self], value: { $0[0].sliceKernel(lower, upper) },
             jvp: { _, t, _ in t[0]!.slicedBox(lower, upper) },
-            vjp: { _, _, g in
+            backward: .cotangent { g, _ in
                 [g.paddedBox(before: lower, after: (0..<from.count).map { from[$0] - upper[$0] }, value: 0)]
             })
     }
@@ -144,7 +144,7 @@ extension Tensor {
         let from = shape
         return Tensor.primitive("pad", [self], value: { $0[0].padKernel(before, after, value) },
             jvp: { _, t, _ in t[0]!.paddedBox(before: before, after: after, value: 0) },
-            vjp: { _, _, g in [g.slicedBox(before, (0..<from.count).map { before[$0] + from[$0] })] })
+            backward: .cotangent { g, _ in [g.slicedBox(before, (0..<from.count).map { before[$0] + from[$0] })] })
     }
 
     func padKernel(_ before: [Int], _ after: [Int], _ value: Double) -> Tensor {
@@ -227,14 +227,14 @@ extension Tensor {
         let n = shape[a]
         return Tensor.primitive("gather", [self], value: { $0[0].gatherKernel(idx, a) },
             jvp: { _, t, _ in t[0]!.gatherPrimitive(idx, a) },
-            vjp: { _, _, g in [g.scatterAddPrimitive(idx, a, n)] })
+            backward: .cotangent { g, _ in [g.scatterAddPrimitive(idx, a, n)] })
     }
 
     func scatterAddPrimitive(_ idx: [Int], _ a: Int, _ extent: Int) -> Tensor {
         if tracer == nil { return scatterAddKernel(idx, a, extent) }
         return Tensor.primitive("scatterAdd", [self], value: { $0[0].scatterAddKernel(idx, a, extent) },
             jvp: { _, t, _ in t[0]!.scatterAddPrimitive(idx, a, extent) },
-            vjp: { _, _, g in [g.gatherPrimitive(idx, a)] })
+            backward: .cotangent { g, _ in [g.gatherPrimitive(idx, a)] })
     }
 
     /// `(outer, extent, inner)`: the element counts before, on and after axis `a`.
@@ -351,7 +351,7 @@ extension Tensor {
         let n = shape[a]
         return Tensor.primitive("gatherElements", [self], value: { $0[0].gatherElementsKernel(idx, a, k) },
             jvp: { _, t, _ in t[0]!.gatherElementsPrimitive(idx, a, k) },
-            vjp: { _, _, g in [g.scatterAddElementsPrimitive(idx, a, n)] })
+            backward: .cotangent { g, _ in [g.scatterAddElementsPrimitive(idx, a, n)] })
     }
 
     func scatterAddElementsPrimitive(_ idx: [Int], _ a: Int, _ extent: Int) -> Tensor {
@@ -360,7 +360,7 @@ extension Tensor {
         return Tensor.primitive("scatterAddElements", [self],
             value: { $0[0].scatterAddElementsKernel(idx, a, extent) },
             jvp: { _, t, _ in t[0]!.scatterAddElementsPrimitive(idx, a, extent) },
-            vjp: { _, _, g in [g.gatherElementsPrimitive(idx, a, k)] })
+            backward: .cotangent { g, _ in [g.gatherElementsPrimitive(idx, a, k)] })
     }
 
     func gatherElementsKernel(_ idx: [Int], _ a: Int, _ k: Int) -> Tensor {

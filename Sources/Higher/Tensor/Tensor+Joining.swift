@@ -27,7 +27,7 @@ extension Tensor {
         let sizes = tensors.map { $0.shape[a] }
         return primitive("concatenate", tensors, value: { concatenateKernel($0, a) },
             jvp: { x, t, _ in concatenate((0..<x.count).map { t[$0] ?? x[$0].zerosLike() }, alongAxis: a) },
-            vjp: { _, _, g in
+            backward: .cotangent { g, _ in
                 var start = 0
                 return sizes.map { n in
                     defer { start += n }

@@ -100,7 +100,7 @@ extension Tensor {
                 Tensor.sum([t[0].map { $0.matmul(x[1], transposeA: transposeA, transposeB: transposeB) },
                             t[1].map { x[0].matmul($0, transposeA: transposeA, transposeB: transposeB) }])!
             },
-            maskedVJP: { x, _, g, need in
+            backward: .inputs { x, g, need in
                 let a = x[0], b = x[1]
                 // C = op(A)·op(B): dop(A) = g·op(B)ᵀ, dop(B) = op(A)ᵀ·g, then undo each op.
                 var da: Tensor?, db: Tensor?

@@ -63,7 +63,7 @@ extension Tensor {
         let from = self.shape
         return Tensor.primitive("gatherFlat", [self], value: { $0[0].flatGatherKernel(indices, shape) },
             jvp: { _, t, _ in t[0]!.gatherFlat(indices, shape: shape) },
-            vjp: { _, _, g in [g.scatterAddFlat(indices, shape: from)] })
+            backward: .cotangent { g, _ in [g.scatterAddFlat(indices, shape: from)] })
     }
 
     /// `out[indices[i]] += self[i]` into zeros of `shape`: the adjoint of
@@ -72,7 +72,7 @@ extension Tensor {
         let from = self.shape
         return Tensor.primitive("scatterAddFlat", [self], value: { $0[0].flatScatterAddKernel(indices, shape) },
             jvp: { _, t, _ in t[0]!.scatterAddFlat(indices, shape: shape) },
-            vjp: { _, _, g in [g.gatherFlat(indices, shape: from)] })
+            backward: .cotangent { g, _ in [g.gatherFlat(indices, shape: from)] })
     }
 
     func flatGatherKernel(_ indices: [Int], _ shape: [Int]) -> Tensor {
@@ -111,14 +111,14 @@ extension Tensor {
         if x.tracer == nil { return geo.averagePool(x) }
         return primitive("avgPool2d", [x], value: { geo.averagePool($0[0]) },
                          jvp: { _, t, _ in averagePool(t[0]!, geo) },
-                         vjp: { _, _, g in [averagePoolAdjoint(g, geo)] })
+                         backward: .cotangent { g, _ in [averagePoolAdjoint(g, geo)] })
     }
 
     static func averagePoolAdjoint(_ g: Tensor, _ geo: Pool2DGeometry) -> Tensor {
         if g.tracer == nil { return geo.averagePoolAdjoint(g) }
         return primitive("avgPool2dAdjoint", [g], value: { geo.averagePoolAdjoint($0[0]) },
                          jvp: { _, t, _ in averagePoolAdjoint(t[0]!, geo) },
-                         vjp: { _, _, u in [averagePool(u, geo)] })
+                         backward: .cotangent { u, _ in [averagePool(u, geo)] })
     }
 }
 

@@ -291,7 +291,7 @@ extension Tensor {
             jvp: { x, t, _ in
                 (t[0]! * x[0].softmaxPrimitive(reduced, kept)).sum(alongAxes: reduced, keepingDimensions: keepingDimensions)
             },
-            vjp: { x, _, g in [g.reshaped(kept) * x[0].softmaxPrimitive(reduced, kept)] })
+            backward: .inputs { x, g, _ in [g.reshaped(kept) * x[0].softmaxPrimitive(reduced, kept)] })
     }
 
     /// `log Σ exp(x)` along one axis (see ``logSumExp(alongAxes:keepingDimensions:)``).
@@ -344,7 +344,7 @@ extension Tensor {
                 let dx = t[0]!
                 return s * (dx - (dx * s).sum(alongAxes: reduced, keepingDimensions: true))
             },
-            vjp: { _, s, g in [s * (g - (g * s).sum(alongAxes: reduced, keepingDimensions: true))] })
+            backward: .output { s, g, _ in [s * (g - (g * s).sum(alongAxes: reduced, keepingDimensions: true))] })
     }
 
     // The rules use softmax(x) where exp(out) would do: the same value, and it keeps
@@ -356,7 +356,7 @@ extension Tensor {
                 let dx = t[0]!
                 return dx - (dx * x[0].softmaxPrimitive(reduced, kept)).sum(alongAxes: reduced, keepingDimensions: true)
             },
-            vjp: { x, _, g in
+            backward: .inputs { x, g, _ in
                 [g - x[0].softmaxPrimitive(reduced, kept) * g.sum(alongAxes: reduced, keepingDimensions: true)]
             })
     }

@@ -10,7 +10,7 @@ extension Tensor {
         let from = shape
         return Tensor.primitive("sum", [self], value: { $0[0].sum() },
             jvp: { _, t, _ in t[0]!.sum() },
-            vjp: { _, _, g in [g.broadcast(to: from)] })
+            backward: .cotangent { g, _ in [g.broadcast(to: from)] })
     }
 
     /// The sum along `axes` (negative axes count from the end); reduced axes are kept
@@ -35,7 +35,7 @@ extension Tensor {
         let from = shape, kept = keptShape, outShape = reducedShape
         return Tensor.primitive("sum", [self], value: { $0[0].sumKernel(keptShape: kept).reshapedPlain(outShape) },
             jvp: { _, t, _ in t[0]!.sum(alongAxes: axes, keepingDimensions: keepingDimensions) },
-            vjp: { _, _, g in [g.reshaped(kept).broadcast(to: from)] })
+            backward: .cotangent { g, _ in [g.reshaped(kept).broadcast(to: from)] })
     }
 
     /// The sum along one axis.

@@ -58,7 +58,7 @@ extension Tensor {
         for (i, p) in perm.enumerated() { inverse[p] = i }
         return Tensor.primitive("permute", [self], value: { $0[0].permuteKernel(perm) },
             jvp: { _, t, _ in t[0]!.permutedPrimitive(perm) },
-            vjp: { [inverse] _, _, g in [g.permutedPrimitive(inverse)] })
+            backward: .cotangent { [inverse] g, _ in [g.permutedPrimitive(inverse)] })
     }
 
     func permuteKernel(_ perm: [Int]) -> Tensor {
