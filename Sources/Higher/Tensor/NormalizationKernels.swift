@@ -71,7 +71,11 @@ struct NormalizationLayout {
             mean.withUnsafeBufferPointer { m in
                 inverseStd.withUnsafeBufferPointer { s in
                     forEachRow { off, slot, len, stride, slotStride in
-                        if slotStride == 0 {
+                        if slotStride == 0 && stride == 1 {
+                            // Offsets from row pointers: the loop then has no overflow checks and vectorises.
+                            let mu = m[slot], scale = s[slot], xr = x.baseAddress! + off, yr = y.baseAddress! + off
+                            for j in 0..<len { yr[j] = (xr[j] - mu) * scale }
+                        } else if slotStride == 0 {
                             let mu = m[slot], scale = s[slot]
                             for j in 0..<len { y[off + j * stride] = (x[off + j * stride] - mu) * scale }
                         } else {
@@ -114,7 +118,11 @@ struct NormalizationLayout {
             meanG.withUnsafeBufferPointer { a in
                 meanGX.withUnsafeBufferPointer { b in
                     forEachRow { off, slot, len, stride, slotStride in
-                        if slotStride == 0 {
+                        if slotStride == 0 && stride == 1 {
+                            let ga = a[slot], gb = b[slot], s = inverseStd[slot]
+                            let gr = g.baseAddress! + off, xr = xhat.baseAddress! + off, yr = y.baseAddress! + off
+                            for j in 0..<len { yr[j] = s * (gr[j] - ga - xr[j] * gb) }
+                        } else if slotStride == 0 {
                             let ga = a[slot], gb = b[slot], s = inverseStd[slot]
                             for j in 0..<len {
                                 let i = off + j * stride
@@ -140,11 +148,13 @@ struct NormalizationLayout {
         var s0: S = 0, s1: S = 0, s2: S = 0, s3: S = 0
         var k = 0, p = start
         if stride == 1 {
+            let r = x.baseAddress! + start
             while k + 4 <= count {
-                let d0 = x[p] - m, d1 = x[p + 1] - m, d2 = x[p + 2] - m, d3 = x[p + 3] - m
+                let d0 = r[k] - m, d1 = r[k + 1] - m, d2 = r[k + 2] - m, d3 = r[k + 3] - m
                 s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3
-                k += 4; p += 4
+                k += 4
             }
+            p += k
         }
         while k < count { let d = x[p] - m; s0 += d * d; k += 1; p += stride }
         return (s0 + s1) + (s2 + s3)
@@ -158,11 +168,13 @@ struct NormalizationLayout {
         var a0: S = 0, a1: S = 0, b0: S = 0, b1: S = 0
         var k = 0, p = start
         if stride == 1 {
+            let gr = g.baseAddress! + start, xr = xhat.baseAddress! + start
             while k + 2 <= count {
-                a0 += g[p]; a1 += g[p + 1]
-                b0 += g[p] * xhat[p]; b1 += g[p + 1] * xhat[p + 1]
-                k += 2; p += 2
+                a0 += gr[k]; a1 += gr[k + 1]
+                b0 += gr[k] * xr[k]; b1 += gr[k + 1] * xr[k + 1]
+                k += 2
             }
+            p += k
         }
         while k < count { a0 += g[p]; b0 += g[p] * xhat[p]; k += 1; p += stride }
         return (a0 + a1, b0 + b1)

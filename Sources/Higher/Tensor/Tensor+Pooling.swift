@@ -223,22 +223,24 @@ struct Pool2DGeometry: Sendable {
         for plane in 0..<(n * c) {
             let base = plane * h * w
             for oy in 0..<oh {
+                // Offsets from row pointers, with wrapping arithmetic: no overflow checks in the loops.
                 let top = base + 2 * oy * w, bottom = top + w
+                let t = px.baseAddress! + top, b = px.baseAddress! + bottom, y = py.baseAddress! + out
                 if wantIndices {
+                    let at = pidx.baseAddress! + out
                     for ox in 0..<ow {
-                        let i = top + 2 * ox, j = bottom + 2 * ox
-                        let (v1, k1) = Pool2DGeometry.firstMax(px[i], i, px[i + 1], i + 1)
-                        let (v2, k2) = Pool2DGeometry.firstMax(px[j], j, px[j + 1], j + 1)
+                        let i = 2 &* ox
+                        let (v1, k1) = Pool2DGeometry.firstMax(t[i], top &+ i, t[i &+ 1], top &+ i &+ 1)
+                        let (v2, k2) = Pool2DGeometry.firstMax(b[i], bottom &+ i, b[i &+ 1], bottom &+ i &+ 1)
                         let (v, k) = Pool2DGeometry.firstMax(v1, k1, v2, k2)
-                        py[out + ox] = v
-                        pidx[out + ox] = k
+                        y[ox] = v
+                        at[ox] = k
                     }
                 } else {
                     for ox in 0..<ow {
-                        let i = top + 2 * ox, j = bottom + 2 * ox
-                        let v1 = Pool2DGeometry.firstMax(px[i], px[i + 1])
-                        let v2 = Pool2DGeometry.firstMax(px[j], px[j + 1])
-                        py[out + ox] = Pool2DGeometry.firstMax(v1, v2)
+                        let i = 2 &* ox
+                        y[ox] = Pool2DGeometry.firstMax(Pool2DGeometry.firstMax(t[i], t[i &+ 1]),
+                                                        Pool2DGeometry.firstMax(b[i], b[i &+ 1]))
                     }
                 }
                 out += ow
