@@ -72,9 +72,7 @@ public final class GroupNorm: Module {
                      "GroupNorm: input \(input.shape) must have shape [N, \(channels), …]")
         let n = input.shape[0]
         let grouped = input.reshaped([n, groups, input.count / Swift.max(n * groups, 1)])
-        let centered = grouped - grouped.mean(alongAxis: 2, keepingDimensions: true)
-        let variance = centered.squared().mean(alongAxis: 2, keepingDimensions: true)
-        var y = (centered * (variance + eps).rsqrt()).reshaped(input.shape)
+        var y = grouped.normalized(alongAxes: [2], epsilon: eps).reshaped(input.shape)
         let shape = channelShape(channels, rank: input.rank)
         if let weight { y = y * weight.reshaped(shape) }
         if let bias { y = y + bias.reshaped(shape) }

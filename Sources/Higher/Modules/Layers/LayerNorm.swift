@@ -84,9 +84,7 @@ public final class LayerNorm: Module {
         precondition(input.rank >= k && Array(input.shape.suffix(k)) == normalizedShape,
                      "LayerNorm: input \(input.shape) must end with the normalized shape \(normalizedShape)")
         let axes = Array((input.rank - k)..<input.rank)
-        let centered = input - input.mean(alongAxes: axes, keepingDimensions: true)
-        let variance = centered.squared().mean(alongAxes: axes, keepingDimensions: true)
-        var y = centered * (variance + eps).rsqrt()
+        var y = input.normalized(alongAxes: axes, epsilon: eps)
         if let weight { y = y * weight }
         if let bias { y = y + bias }
         return y
