@@ -21,14 +21,24 @@ enum Shape {
     }
 
     /// The NumPy broadcast of two shapes, or `nil` when they are incompatible.
+    /// Returns `a` or `b` itself when the broadcast is one of them (the usual case:
+    /// a bias or a reduced tensor against a full one), building no new array.
     static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
         if a == b { return a }
         let r = max(a.count, b.count)
-        var out = [Int](repeating: 1, count: r)
+        var isA = a.count == r, isB = b.count == r
         for i in 0..<r {
             let da = i < r - a.count ? 1 : a[i - (r - a.count)]
             let db = i < r - b.count ? 1 : b[i - (r - b.count)]
-            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+            if da == db { continue }
+            if db == 1 { isB = false } else if da == 1 { isA = false } else { return nil }
+        }
+        if isA { return a }
+        if isB { return b }
+        var out = [Int](repeating: 1, count: r)
+        for i in 0..<r {
+            let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+            out[i] = da == 1 ? (i < r - b.count ? 1 : b[i - (r - b.count)]) : da
         }
         return out
     }
