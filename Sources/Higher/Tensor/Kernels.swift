@@ -67,10 +67,8 @@ extension Tensor {
                         let c = x[0]
                         for i in 0..<n { z[i] = kernel(c, y[i]) }
                     } else {
-                        let (shape, stA, stB) = Shape.coalesced(out, Shape.broadcastStrides(sa, to: out),
-                                                                Shape.broadcastStrides(sb, to: out))
                         var o = 0
-                        Shape.forEachRow(shape, stA, stB) { offA, offB, len, ia, ib in
+                        Shape.forEachRow(broadcasting: sa, sb, to: out) { offA, offB, len, ia, ib in
                             if ia == 1 && ib == 0 {
                                 let c = y[offB]
                                 for i in 0..<len { z[o + i] = kernel(x[offA + i], c) }

@@ -21,14 +21,24 @@ enum Shape {
     }
 
     /// The NumPy broadcast of two shapes, or `nil` when they are incompatible.
+    /// Returns `a` or `b` itself when the broadcast is one of them (the usual case:
+    /// a bias or a reduced tensor against a full one), building no new array.
     static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
         if a == b { return a }
         let r = max(a.count, b.count)
-        var out = [Int](repeating: 1, count: r)
+        var isA = a.count == r, isB = b.count == r
         for i in 0..<r {
             let da = i < r - a.count ? 1 : a[i - (r - a.count)]
             let db = i < r - b.count ? 1 : b[i - (r - b.count)]
-            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+            if da == db { continue }
+            if db == 1 { isB = false } else if da == 1 { isA = false } else { return nil }
+        }
+        if isA { return a }
+        if isB { return b }
+        var out = [Int](repeating: 1, count: r)
+        for i in 0..<r {
+            let da = i < r - a.count ? 1 : a[i - (r - a.count)]
+            out[i] = da == 1 ? (i < r - b.count ? 1 : b[i - (r - b.count)]) : da
         }
         return out
     }
@@ -68,6 +78,63 @@ enum Shape {
             }
         }
         return (s, a, b)
+    }
+
+    /// Walks every element of `shape`, one innermost row at a time, with the element
+    /// offsets of two contiguous operands of shapes `a` and `b` read as broadcast to
+    /// `shape`. Like ``forEachRow(_:_:_:_:)`` after ``coalesced(_:_:_:)``, but the axes are
+    /// merged in stack memory, so no arrays are built (this runs once per kernel call).
+    /// `body(offsetA, offsetB, rowLength, innerStrideA, innerStrideB)`.
+    ///
+    /// ```swift
+    /// // A [2, 3] matrix plus a [3] row: two rows of 3, the row restarting at offset 0.
+    /// Shape.forEachRow(broadcasting: [2, 3], [3], to: [2, 3]) { offA, offB, len, ia, ib in }
+    /// ```
+    @inline(__always)
+    static func forEachRow(
+        broadcasting a: [Int], _ b: [Int], to shape: [Int],
+        _ body: (Int, Int, Int, Int, Int) -> Void
+    ) {
+        let r = shape.count
+        if Shape.count(shape) == 0 { return }
+        if r == 0 { body(0, 0, 1, 0, 0); return }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * r) { buffer in
+            let extent = buffer.baseAddress!, sa = extent + r, sb = extent + 2 * r, index = extent + 3 * r
+            // Axes from the innermost out; axis 0 of the buffers is the innermost row.
+            var m = 0, ownA = 1, ownB = 1
+            for i in stride(from: r - 1, through: 0, by: -1) {
+                let n = shape[i]
+                let da = i >= r - a.count ? a[i - (r - a.count)] : 1
+                let db = i >= r - b.count ? b[i - (r - b.count)] : 1
+                let strideA = da == 1 ? 0 : ownA, strideB = db == 1 ? 0 : ownB
+                ownA &*= da; ownB &*= db
+                if n == 1 { continue }
+                if m > 0 && strideA == sa[m - 1] &* extent[m - 1] && strideB == sb[m - 1] &* extent[m - 1] {
+                    extent[m - 1] &*= n
+                } else {
+                    extent[m] = n; sa[m] = strideA; sb[m] = strideB; index[m] = 0
+                    m += 1
+                }
+            }
+            if m == 0 { body(0, 0, 1, 0, 0); return }
+            let inner = extent[0], innerA = sa[0], innerB = sb[0]
+            var offA = 0, offB = 0
+            while true {
+                body(offA, offB, inner, innerA, innerB)
+                var d = 1
+                while d < m {
+                    index[d] += 1
+                    offA &+= sa[d]
+                    offB &+= sb[d]
+                    if index[d] < extent[d] { break }
+                    offA &-= sa[d] &* extent[d]
+                    offB &-= sb[d] &* extent[d]
+                    index[d] = 0
+                    d += 1
+                }
+                if d == m { return }
+            }
+        }
     }
 
     /// Walks every element of `shape`, one innermost row at a time, with the element

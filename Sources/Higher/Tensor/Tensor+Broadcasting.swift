@@ -72,13 +72,12 @@ extension Tensor {
             case .float64(let a): return Tensor(shape: target, data: .float64([Double](repeating: a[0], count: Shape.count(target))))
             }
         }
-        let (walk, st, zero) = Shape.coalesced(target, Shape.broadcastStrides(shape, to: target),
-                                               [Int](repeating: 0, count: target.count))
+        let from = shape
         func copy<S: TensorScalar>(_ a: [S]) -> [S] {
             a.withUnsafeBufferPointer { x in
                 makeArray(Shape.count(target)) { y in
                     var o = 0
-                    Shape.forEachRow(walk, st, zero) { off, _, len, inc, _ in
+                    Shape.forEachRow(broadcasting: from, [], to: target) { off, _, len, inc, _ in
                         if inc == 0 {
                             let v = x[off]
                             for k in 0..<len { y[o + k] = v }

@@ -78,16 +78,14 @@ extension Tensor {
 
     /// Sums a plain tensor into `keptShape` (its shape with reduced axes set to 1).
     func sumKernel(keptShape: [Int]) -> Tensor {
-        var outStrides = Shape.strides(keptShape)
-        for i in 0..<rank where keptShape[i] == 1 && shape[i] != 1 { outStrides[i] = 0 }
-        let (walkShape, inStrides, walkOutStrides) = Shape.coalesced(shape, Shape.strides(shape), outStrides)
         let n = Shape.count(keptShape)
+        let from = shape
         func reduce<S: TensorScalar>(_ a: [S]) -> [S] {
             if n == 1 { return a.withUnsafeBufferPointer { [Tensor.rowSum($0, 0, $0.count, 1)] } }
             var out = [S](repeating: 0, count: n)
             a.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { y in
-                    Shape.forEachRow(walkShape, inStrides, walkOutStrides) { offIn, offOut, len, ii, io in
+                    Shape.forEachRow(broadcasting: from, keptShape, to: from) { offIn, offOut, len, ii, io in
                         if io == 0 {
                             y[offOut] += Tensor.rowSum(x, offIn, len, ii)
                         } else if io == 1 && ii == 1 {
