@@ -5,6 +5,8 @@ extension InnerLoop {
     /// cotangents of the state, parameters, meta-parameters and hyperparameters before it.
     struct StepPullback {
         let pullback: ([Tensor]) -> [Tensor]
+        /// The hyperparameters the step used (the shape of their cotangent).
+        let hyper: Opt.Hyper
         let stateCount: Int
         let parameterCount: Int
         let metaCount: Int
@@ -37,7 +39,7 @@ extension InnerLoop {
         let nextStateCount = outputs.count - np
         let next = Snapshot(parameters: after.parameters.replacingLeaves(Array(outputs[nextStateCount...])),
                             state: after.state.replacingLeaves(Array(outputs[..<nextStateCount])))
-        return (loss, next, StepPullback(pullback: pullback, stateCount: ns, parameterCount: np, metaCount: nm))
+        return (loss, next, StepPullback(pullback: pullback, hyper: h, stateCount: ns, parameterCount: np, metaCount: nm))
     }
 
     /// The meta-gradient from the recorded steps' pullbacks.
@@ -55,8 +57,7 @@ extension InnerLoop {
             stateBar = Array(bars[0..<ns])
             paramsBar = Array(bars[ns..<(ns + np)])
             if nm > 0 { metaBar = metaBar + meta.replacingLeaves(Array(bars[(ns + np)..<(ns + np + nm)])) }
-            let h = try hyperValue(records[k], meta: meta)
-            let hBar = h.replacingLeaves(Array(bars[(ns + np + nm)...]))
+            let hBar = step.hyper.replacingLeaves(Array(bars[(ns + np + nm)...]))
             if let pull = try hyperPull(records[k], hBar, meta: meta) { metaBar = metaBar + pull }
             hyperBars[k] = hBar
         }

@@ -4,25 +4,25 @@
 /// A *slice* is the set of elements that share every index outside the normalised axes;
 /// its *slot* is its position in the kept layout (the input's shape with those axes set to 1).
 struct NormalizationLayout {
-    /// The input's shape, strides and slot strides, with mergeable axes merged.
-    let walkShape: [Int], inStrides: [Int], slotStrides: [Int]
+    /// The input's shape and the kept layout (the input's shape with the normalised axes set to 1).
+    let shape: [Int], kept: [Int]
     /// The number of slices.
     let slots: Int
     /// The number of elements in each slice.
     let sliceSize: Int
 
     init(shape: [Int], kept: [Int]) {
-        var slotStrides = Shape.strides(kept)
-        for i in shape.indices where kept[i] == 1 && shape[i] != 1 { slotStrides[i] = 0 }
-        (walkShape, inStrides, self.slotStrides) = Shape.coalesced(shape, Shape.strides(shape), slotStrides)
+        self.shape = shape
+        self.kept = kept
         slots = Shape.count(kept)
         sliceSize = Shape.count(shape) / Swift.max(slots, 1)
     }
 
-    /// Calls `body(offset, slot, length, stride, slotStride)` for every row of the input.
+    /// Calls `body(offset, slot, length, stride, slotStride)` for every row of the input:
+    /// the kept layout read as broadcast to the input, as the sums walk it.
     @inline(__always)
     func forEachRow(_ body: (Int, Int, Int, Int, Int) -> Void) {
-        Shape.forEachRow(walkShape, inStrides, slotStrides, body)
+        Shape.forEachRow(broadcasting: shape, kept, to: shape, body)
     }
 
     /// The mean and the population variance of every slice, in two passes: the mean
