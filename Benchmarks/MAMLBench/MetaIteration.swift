@@ -22,18 +22,21 @@ struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
 
     /// One meta-iteration: K inner SGD steps per task, the query loss's meta-gradient
     /// summed over tasks, one outer Adam step. Returns the summed query loss.
-    mutating func iterate(_ batch: MetaBatch, mode: Mode, threads: Int) async throws -> Double {
-        let (loss, grad): (Double, Parameters)
-        switch mode {
-        case .batched:
-            (loss, grad) = try batched(batch)
-        case .loop:
-            (loss, grad) = try perTask(batch, threads: 1)
-        case .concurrent:
-            (loss, grad) = try await concurrent(batch, threads: threads)
-        }
-        (adamState, weights) = try adam.step(adamState, weights, grad)
-        return loss
+    /// The serial modes run on the calling thread, so the whole run stays on one thread
+    /// (and one allocator arena): see `iterateConcurrently` for the other.
+    mutating func iterate(_ batch: MetaBatch, mode: Mode) throws -> Double {
+        precondition(mode != .concurrent, "the concurrent mode runs through iterateConcurrently")
+        return try update(mode == .batched ? batched(batch) : perTask(batch))
+    }
+
+    /// One meta-iteration with the tasks spread over `threads` concurrent tasks.
+    mutating func iterateConcurrently(_ batch: MetaBatch, threads: Int) async throws -> Double {
+        try update(await concurrent(batch, threads: threads))
+    }
+
+    private mutating func update(_ result: (loss: Double, grad: Parameters)) throws -> Double {
+        (adamState, weights) = try adam.step(adamState, weights, result.grad)
+        return result.loss
     }
 
     /// All tasks in one task-batched unroll.
@@ -60,7 +63,7 @@ struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
         return (r.outerLoss.item, r.initialParameters!)
     }
 
-    func perTask(_ b: MetaBatch, threads: Int) throws -> (Double, Parameters) {
+    func perTask(_ b: MetaBatch) throws -> (Double, Parameters) {
         let results = try (0..<workload.tasks).map { try single(b, $0) }
         return sum(results)
     }

@@ -32,33 +32,52 @@ func peakRSS() -> Double {
     return kb / 1024
 }
 
-func seconds(_ body: () async throws -> Void) async rethrows -> Double {
+func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
-    try await body()
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    try body()
+    return Double(ContinuousClock.now - start)
 }
 
+extension Double {
+    /// A duration in seconds.
+    init(_ d: Duration) { self = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+}
+
+/// Times `iterations` runs of `body` after one untimed warm-up.
+func timed(_ body: () throws -> Void) rethrows -> [Double] {
+    try body()
+    return try (0..<iterations).map { _ in try seconds(body) }
+}
+
+// Everything but the concurrent mode runs synchronously on the main thread: with the
+// allocator settings above, hopping between threads would give each thread its own heap
+// and count the same working set once per thread in the peak RSS.
 var rng = RandomGenerator(seed: 0)
-var samples: [Double] = []
+var samples: [Double]
 if workload == .hyperK100 {
     let model = makeFunctional(SineMLP(using: &rng))
     let batch = MetaBatch(workload, using: &rng)
-    _ = try hypergradient(model, batch, steps: workload.steps, strategy: strategy)        // warm-up
-    for _ in 0..<iterations {
-        samples.append(try await seconds { _ = try hypergradient(model, batch, steps: workload.steps, strategy: strategy) })
-    }
+    samples = try timed { _ = try hypergradient(model, batch, steps: workload.steps, strategy: strategy) }
 } else if workload.isCNN {
     var learner = MetaLearner(FewShotCNN(using: &rng), workload, strategy: strategy)
-    let batch = MetaBatch(workload, using: &rng)
-    _ = try await learner.iterate(batch, mode: mode, threads: threads)
-    for _ in 0..<iterations { samples.append(try await seconds { _ = try await learner.iterate(batch, mode: mode, threads: threads) }) }
+    samples = try await measure(&learner, MetaBatch(workload, using: &rng))
 } else {
     var learner = MetaLearner(SineMLP(using: &rng), workload, strategy: strategy)
-    let batch = MetaBatch(workload, using: &rng)
-    _ = try await learner.iterate(batch, mode: mode, threads: threads)
-    for _ in 0..<iterations { samples.append(try await seconds { _ = try await learner.iterate(batch, mode: mode, threads: threads) }) }
+    samples = try await measure(&learner, MetaBatch(workload, using: &rng))
 }
+
+func measure<M>(_ learner: inout MetaLearner<M>, _ batch: MetaBatch) async throws -> [Double] {
+    if mode != .concurrent { return try timed { _ = try learner.iterate(batch, mode: mode) } }
+    _ = try await learner.iterateConcurrently(batch, threads: threads)
+    var samples: [Double] = []
+    for _ in 0..<iterations {
+        let start = ContinuousClock.now
+        _ = try await learner.iterateConcurrently(batch, threads: threads)
+        samples.append(Double(ContinuousClock.now - start))
+    }
+    return samples
+}
+
 samples.sort()
 let median = samples[samples.count / 2]
 if args.contains("--json") {
