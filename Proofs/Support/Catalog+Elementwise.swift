@@ -2,7 +2,7 @@
 
 extension OperationCatalog {
     /// Arithmetic (Tensor+Arithmetic), elementwise math (Tensor+Elementwise), selection
-    /// (`where`, Tensor+Comparison) and `cast` (Tensor+Creation).
+    /// (`where`, Tensor+Comparison), `cast` (Tensor+Creation) and the fused SGD update.
     static let elementwise: [Operation] = [
         .binary("add") { $0 + $1 },
         .binary("subtract") { $0 - $1 },
@@ -49,6 +49,13 @@ extension OperationCatalog {
         }),
         Operation("cast to Float32 and back", arity: 1, features: [.roundsToFloat32]) { s, _ in
             Layout([s]) { [$0[0].cast(to: .float32).cast(to: .float64)] }
+        },
+        // The fused SGD update (Tensor+DescentStep), in all four inputs and without decay.
+        Operation("descentStep(gradient:lr:weightDecay:)", arity: 4) { s, _ in
+            Layout([s, s, [], []]) { x in
+                [x[0].descentStep(gradient: x[1], lr: x[2], weightDecay: x[3]),
+                 x[0].descentStep(gradient: x[1], lr: x[2], weightDecay: nil)]
+            }
         },
     ]
 

@@ -164,13 +164,15 @@ public struct SGD: Optimizer {
         var newParams = [Tensor](), newBuffer = [Tensor]()
         newParams.reserveCapacity(params.count)
         let lrs = try hyper.lr.values(for: params, "lr")
+        let decays = decay ? try hyper.weightDecay.values(for: params, "weightDecay") : nil
         for i in 0..<params.count {
             let path = params.paths[i], p = params.tensors[i]
             var g = maximize ? -grads.tensors[i] : grads.tensors[i]
-            if decay {
-                let weightDecay = try hyper.weightDecay.value(for: path, like: p, "weightDecay")
-                g = g + weightDecay * p
+            if !useMomentum && lrs[i].count == 1 && (decays?[i].count ?? 1) == 1 {
+                newParams.append(p.descentStep(gradient: g, lr: lrs[i], weightDecay: decays?[i]))
+                continue
             }
+            if let decays { g = g + decays[i] * p }
             if useMomentum {
                 let mu = try hyper.momentum.value(for: path, like: p, "momentum")
                 // A path whose own momentum is 0 steps as plain SGD (a torch group
