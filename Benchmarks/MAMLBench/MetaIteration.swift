@@ -4,7 +4,7 @@ import Higher
 enum Mode: String { case batched, loop, concurrent }
 
 /// The meta-weights and the outer Adam state, advanced one meta-iteration at a time.
-struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
+struct MetaLearner<M: Module & SendableMetatype> where M.Input == Tensor, M.Output == Tensor {
     let model: FunctionalModule<M>
     var weights: Parameters
     var adamState: Adam.State
@@ -20,10 +20,12 @@ struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
         self.strategy = strategy
     }
 
-    /// One meta-iteration: K inner SGD steps per task, the query loss's meta-gradient
+    /// One meta-iteration: K inner SGD steps per task (the learning rate is fixed, as in every
+    /// peer, so no hyperparameter gradient is computed), the query loss's meta-gradient
     /// summed over tasks, one outer Adam step. Returns the summed query loss.
-    /// The serial modes run on the calling thread, so the whole run stays on one thread
-    /// (and one allocator arena): see `iterateConcurrently` for the other.
+    ///
+    /// The serial modes run on the calling thread, so a whole run stays on one thread (and
+    /// one allocator arena); `iterateConcurrently` runs the concurrent mode.
     mutating func iterate(_ batch: MetaBatch, mode: Mode) throws -> Double {
         precondition(mode != .concurrent, "the concurrent mode runs through iterateConcurrently")
         return try update(mode == .batched ? batched(batch) : perTask(batch))
@@ -44,7 +46,8 @@ struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
         let cnn = workload.isCNN
         let stacked = TaskBatched(model, taskCount: workload.tasks)
         var loop = InnerLoop(model: stacked, optimizer: SGD(lr: Hyperparameter(workload.innerLR)),
-                             initialParameters: weights.repeatedForTasks(workload.tasks), strategy: strategy)
+                             initialParameters: weights.repeatedForTasks(workload.tasks), strategy: strategy,
+                             hyperparametersReceiveGradients: false)
         for _ in 0..<workload.steps { try loop.step { m in taskLoss(try m(b.supportX), b.supportY, cnn: cnn) } }
         let r = try loop.metaGradient { m in taskLoss(try m(b.queryX), b.queryY, cnn: cnn) }
         return (r.outerLoss.item, r.initialParameters!.summedOverTasks())
@@ -55,7 +58,7 @@ struct MetaLearner<M: Module> where M.Input == Tensor, M.Output == Tensor {
         let cnn = workload.isCNN
         let sx = b.supportX[t], sy = b.supportY[t], qx = b.queryX[t], qy = b.queryY[t]
         var loop = InnerLoop(model: model, optimizer: SGD(lr: Hyperparameter(workload.innerLR)),
-                             initialParameters: weights, strategy: strategy)
+                             initialParameters: weights, strategy: strategy, hyperparametersReceiveGradients: false)
         // The per-task loss of one task is the batched loss with a task axis of one.
         let lossOf = { (out: Tensor, y: Tensor) in taskLoss(out.unsqueezed(at: 0), y.unsqueezed(at: 0), cnn: cnn) }
         for _ in 0..<workload.steps { try loop.step { m in lossOf(try m(sx), sy) } }

@@ -54,7 +54,8 @@ extension InnerLoop {
             let h = try hyperValue(record, meta: meta)
 
             // Pull back through the transform and the optimizer update.
-            let stateLeaves = before.state.leaves, hLeaves = h.leaves
+            let differentiatesHyper = differentiatesHyper(record)
+            let stateLeaves = before.state.leaves, hLeaves = differentiatesHyper ? h.leaves : []
             let counts = (s: stateLeaves.count, p: before.parameters.count, u: u.count)
             var failure: Error?
             let optimizer = self.optimizer
@@ -62,7 +63,7 @@ extension InnerLoop {
                 let s = before.state.replacingLeaves(Array(x[0..<counts.s]))
                 let p = before.parameters.replacingLeaves(Array(x[counts.s..<(counts.s + counts.p)]))
                 let g0 = u.replacingLeaves(Array(x[(counts.s + counts.p)..<(counts.s + counts.p + counts.u)]))
-                let hk = h.replacingLeaves(Array(x[(counts.s + counts.p + counts.u)...]))
+                let hk = differentiatesHyper ? h.replacingLeaves(Array(x[(counts.s + counts.p + counts.u)...])) : h
                 do {
                     let g = try record.transform.map { try $0(g0) } ?? g0
                     let (s1, p1) = try optimizer.step(s, p, g, hk)
@@ -79,7 +80,7 @@ extension InnerLoop {
             stateBar = Array(bars[0..<counts.s])
             var thetaBar = before.parameters.replacingLeaves(Array(bars[counts.s..<(counts.s + counts.p)]))
             let uBar = u.replacingLeaves(Array(bars[(counts.s + counts.p)..<(counts.s + counts.p + counts.u)]))
-            let hBar = h.replacingLeaves(Array(bars[(counts.s + counts.p + counts.u)...]))
+            let hBar = differentiatesHyper ? h.replacingLeaves(Array(bars[(counts.s + counts.p + counts.u)...])) : nil
             hyperBars[k] = hBar
 
             if secondOrder {
@@ -88,8 +89,12 @@ extension InnerLoop {
                 thetaBar = thetaBar + hv.parameters
                 if !meta.paths.isEmpty { metaBar = metaBar + hv.meta }
             }
-            if let pull = try hyperPull(record, hBar, meta: meta) { metaBar = metaBar + pull }
+            if let hBar, let pull = try hyperPull(record, hBar, meta: meta) { metaBar = metaBar + pull }
             paramsBar = thetaBar
+        }
+        guard hyperparametersReceiveGradients else {
+            return MetaGradient(outerLoss: value, initialParameters: initialWeightsReceiveGradients ? paramsBar : nil,
+                                metaParameters: metaBar, hyperparametersPerStep: [])
         }
         // Steps outside a truncated window get zeros; steps with the optimizer's own
         // settings share one zero value.

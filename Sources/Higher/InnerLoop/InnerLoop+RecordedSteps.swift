@@ -5,8 +5,9 @@ extension InnerLoop {
     /// cotangents of the state, parameters, meta-parameters and hyperparameters before it.
     struct StepPullback {
         let pullback: ([Tensor]) -> [Tensor]
-        /// The hyperparameters the step used (the shape of their cotangent).
-        let hyper: Opt.Hyper
+        /// The hyperparameters the step used (the shape of their cotangent), when they
+        /// were differentiated.
+        let hyper: Opt.Hyper?
         let stateCount: Int
         let parameterCount: Int
         let metaCount: Int
@@ -19,15 +20,17 @@ extension InnerLoop {
         -> (loss: Tensor, next: Snapshot, pullback: StepPullback) {
         let params = parameters, state = optimizerState, meta = metaParameters, optimizer = self.optimizer
         let h = try hyperValue(record, meta: meta)
+        let differentiatesHyper = differentiatesHyper(record)
         let stateLeaves = state.leaves
         let (ns, np, nm) = (stateLeaves.count, params.count, meta.count)
         var loss = Tensor(0)
         var after: (state: Opt.State, parameters: Parameters)?
-        let (outputs, pullback) = try vjp(at: stateLeaves + params.tensors + meta.tensors + h.leaves) { x -> [Tensor] in
+        let leaves = stateLeaves + params.tensors + meta.tensors + (differentiatesHyper ? h.leaves : [])
+        let (outputs, pullback) = try vjp(at: leaves) { x -> [Tensor] in
             let s = state.replacingLeaves(Array(x[0..<ns]))
             let p = params.replacingLeaves(Array(x[ns..<(ns + np)]))
             let m = meta.replacingLeaves(Array(x[(ns + np)..<(ns + np + nm)]))
-            let hk = h.replacingLeaves(Array(x[(ns + np + nm)...]))
+            let hk = differentiatesHyper ? h.replacingLeaves(Array(x[(ns + np + nm)...])) : h
             let (value, u) = try lossAndGradient(record, at: p, meta: m, step: k, buffers: buffers)
             loss = value.detached()
             let g = try record.transform.map { try $0(u) } ?? u
@@ -39,7 +42,8 @@ extension InnerLoop {
         let nextStateCount = outputs.count - np
         let next = Snapshot(parameters: after.parameters.replacingLeaves(Array(outputs[nextStateCount...])),
                             state: after.state.replacingLeaves(Array(outputs[..<nextStateCount])))
-        return (loss, next, StepPullback(pullback: pullback, hyper: h, stateCount: ns, parameterCount: np, metaCount: nm))
+        return (loss, next, StepPullback(pullback: pullback, hyper: differentiatesHyper ? h : nil,
+                                         stateCount: ns, parameterCount: np, metaCount: nm))
     }
 
     /// The meta-gradient from the recorded steps' pullbacks.
@@ -57,16 +61,18 @@ extension InnerLoop {
             stateBar = Array(bars[0..<ns])
             paramsBar = Array(bars[ns..<(ns + np)])
             if nm > 0 { metaBar = metaBar + meta.replacingLeaves(Array(bars[(ns + np)..<(ns + np + nm)])) }
-            let hBar = step.hyper.replacingLeaves(Array(bars[(ns + np + nm)...]))
-            if let pull = try hyperPull(records[k], hBar, meta: meta) { metaBar = metaBar + pull }
-            hyperBars[k] = hBar
+            if let hyper = step.hyper {
+                let hBar = hyper.replacingLeaves(Array(bars[(ns + np + nm)...]))
+                if let pull = try hyperPull(records[k], hBar, meta: meta) { metaBar = metaBar + pull }
+                hyperBars[k] = hBar
+            }
         }
         let start = try snapshot(at: 0).parameters
         return MetaGradient(
             outerLoss: value,
             initialParameters: initialWeightsReceiveGradients ? start.replacingLeaves(paramsBar) : nil,
             metaParameters: metaBar,
-            hyperparametersPerStep: hyperBars.map { $0! })
+            hyperparametersPerStep: hyperparametersReceiveGradients ? hyperBars.map { $0! } : [])
     }
 
     /// For a step whose hyperparameters are computed from the meta-parameters, their

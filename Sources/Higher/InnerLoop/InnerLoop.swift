@@ -20,7 +20,8 @@
 /// second-order terms without storing every activation. Two choices that confused users
 /// of `higher` are explicit here: where the initial weights come from
 /// (`initialParameters`, by default the model's own) and whether gradients flow to them
-/// (`initialWeightsReceiveGradients`), and whether the loop is differentiable at all
+/// (`initialWeightsReceiveGradients`), whether gradients flow to plain hyperparameter values
+/// (`hyperparametersReceiveGradients`), and whether the loop is differentiable at all
 /// (`differentiable`).
 ///
 /// Meta-parameters (a learned loss, per-example weights, data being distilled) are passed
@@ -42,6 +43,8 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     public let metaParameters: Parameters
     /// Whether ``MetaGradient/initialParameters`` is computed.
     public let initialWeightsReceiveGradients: Bool
+    /// Whether ``MetaGradient/hyperparametersPerStep`` is computed.
+    public let hyperparametersReceiveGradients: Bool
     /// Whether the loop keeps what a meta-gradient needs.
     public let isDifferentiable: Bool
     /// Whether a NaN or infinite inner loss stops the loop with ``InnerLoopError/nonFiniteLoss(step:value:)``.
@@ -90,6 +93,10 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     ///   - strategy: how the meta-gradient is computed (``MetaGradientStrategy``).
     ///   - initialWeightsReceiveGradients: whether the meta-gradient includes the gradient
     ///     with respect to the initial weights (MAML: yes; `higher`'s `copy_initial_weights=True`: no).
+    ///   - hyperparametersReceiveGradients: whether the meta-gradient includes the gradient
+    ///     with respect to each step's hyperparameter values (a hyperparameter search: yes;
+    ///     MAML, where the learning rate is fixed: `false` skips that work). Hyperparameters
+    ///     computed from the meta-parameters pass their gradient to them either way.
     ///   - differentiable: `false` keeps only the current step (plain fine-tuning, no
     ///     meta-gradient; `higher`'s `track_higher_grads=False`).
     ///
@@ -99,14 +106,15 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     public init(
         model: Model, optimizer: Opt, initialParameters: Parameters? = nil,
         metaParameters: Parameters = Parameters(), strategy: MetaGradientStrategy = .forwardOverReverse,
-        initialWeightsReceiveGradients: Bool = true, differentiable: Bool = true,
-        checksFiniteLoss: Bool = true
+        initialWeightsReceiveGradients: Bool = true, hyperparametersReceiveGradients: Bool = true,
+        differentiable: Bool = true, checksFiniteLoss: Bool = true
     ) {
         self.model = model
         self.optimizer = optimizer
         self.strategy = strategy
         self.metaParameters = metaParameters.detached()
         self.initialWeightsReceiveGradients = initialWeightsReceiveGradients
+        self.hyperparametersReceiveGradients = hyperparametersReceiveGradients
         self.isDifferentiable = differentiable
         self.checksFiniteLoss = checksFiniteLoss
         let start = (initialParameters ?? model.parameters).detached()
@@ -211,6 +219,14 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
         case .value(let h): return h
         case .fromMeta(let f): return try f(meta)
         }
+    }
+
+    /// Whether a sweep differentiates step `record`'s hyperparameters: when they are
+    /// reported, or when they are computed from the meta-parameters.
+    func differentiatesHyper(_ record: StepRecord) -> Bool {
+        if hyperparametersReceiveGradients { return true }
+        if case .fromMeta = record.hyper { return !metaParameters.paths.isEmpty }
+        return false
     }
 
     /// Keeps what the strategy needs after reaching step `k`.

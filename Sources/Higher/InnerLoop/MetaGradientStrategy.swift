@@ -50,11 +50,13 @@ public struct MetaGradient<Opt: Optimizer> {
     /// The gradient with respect to the loop's meta-parameters (empty if there are none).
     public let metaParameters: Parameters
     /// The gradient with respect to the hyperparameter values used at each step, in
-    /// step order (zeros for steps a truncated strategy does not reach).
+    /// step order (zeros for steps a truncated strategy does not reach); empty when the
+    /// loop was made with `hyperparametersReceiveGradients: false`.
     public let hyperparametersPerStep: [Opt.Hyper]
 
     /// The gradient with respect to one hyperparameter value shared by every step: the
-    /// sum over the steps (`nil` when the loop took no steps).
+    /// sum over the steps (`nil` when the loop took no steps or was made with
+    /// `hyperparametersReceiveGradients: false`).
     ///
     /// ```swift
     /// let lrGradient = result.hyperparameters!.lr.tensor!.item

@@ -13,10 +13,11 @@ import Testing
     /// K Adam steps whose inner loss is weighted by `meta.weights`, one step's learning
     /// rate computed from `meta.logLR`, gradients clipped, and an outer loss on the query set.
     func unroll(_ strategy: MetaGradientStrategy, steps: Int = 4, meta: Parameters? = nil,
-                initial: Parameters? = nil) throws -> (InnerLoop<PlainMLP, Adam>, MetaGradient<Adam>) {
+                initial: Parameters? = nil, hyperGradients: Bool = true) throws -> (InnerLoop<PlainMLP, Adam>, MetaGradient<Adam>) {
         let task = self.task
         var loop = InnerLoop(model: model, optimizer: Adam(lr: 0.05), initialParameters: initial,
-                             metaParameters: meta ?? self.meta, strategy: strategy)
+                             metaParameters: meta ?? self.meta, strategy: strategy,
+                             hyperparametersReceiveGradients: hyperGradients)
         let inner: InnerLoop<PlainMLP, Adam>.Loss = { m in
             ((try m(task.xs) - task.ys).squared() * m.meta.tensor(at: "weights")).mean()
         }
@@ -45,6 +46,21 @@ import Testing
         }
         // Checkpointing recomputes the same operations: identical, not merely close.
         #expect(ckpt.initialParameters!.tensors.map(\.scalars) == fwd.initialParameters!.tensors.map(\.scalars))
+    }
+
+    /// Without hyperparameter gradients every strategy returns the same weight and
+    /// meta-parameter gradients (the learned learning rate of step 1 still reaches
+    /// `logLR`) and reports no hyperparameter gradient.
+    @Test(arguments: [MetaGradientStrategy.forwardOverReverse, .reverseOverReverse, .checkpointed,
+                      .truncated(steps: 3), .firstOrder])
+    func hyperparameterGradientsCanBeSkipped(_ strategy: MetaGradientStrategy) throws {
+        let (_, full) = try unroll(strategy)
+        let (_, skipped) = try unroll(strategy, hyperGradients: false)
+        #expect(skipped.hyperparametersPerStep.isEmpty && skipped.hyperparameters == nil)
+        #expect(full.hyperparametersPerStep.count == 4)
+        #expect(loopRelativeDifference(skipped.initialParameters!, full.initialParameters!) < 1e-12)
+        #expect(loopRelativeDifference(skipped.metaParameters, full.metaParameters) < 1e-12)
+        #expect(skipped.metaParameters.tensor(at: "logLR").item != 0)
     }
 
     @Test func metaGradientsMatchFiniteDifferences() throws {
