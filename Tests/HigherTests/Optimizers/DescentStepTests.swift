@@ -37,6 +37,25 @@ import Testing
         checkDerivatives(at: lr) { p.descentStep(gradient: g, lr: $0, weightDecay: nil) }
     }
 
+    /// The one-pass cotangents of plain tensors equal the rule written with operations
+    /// (which the nested derivatives use), in Float64 and for a Float32 parameter with
+    /// Float64 hyperparameters, whose cotangents keep their dtype.
+    @Test func onePassCotangentsMatchTheComposedRule() {
+        let u = derivativeTestTensor([3, 4], seed: 64)
+        let lr = Tensor(0.3), wd = Tensor(0.2)
+        for dtype in [DType.float64, .float32] {
+            let (p, g) = (Self.p.cast(to: dtype), Self.g.cast(to: dtype))
+            let fused = vjp(at: [p, g, lr, wd]) { x in x[0].descentStep(gradient: x[1], lr: x[2], weightDecay: x[3]) }
+                .pullback(u.cast(to: dtype))
+            let composed = vjp(at: [p, g, lr, wd]) { x in Self.unfused(x[0], x[1], x[2], x[3]) }.pullback(u.cast(to: dtype))
+            #expect(fused.map(\.dtype) == [dtype, dtype, .float64, .float64])
+            #expect(fused.map(\.shape) == [[3, 4], [3, 4], [], []])
+            for (a, b) in zip(fused, composed) {
+                #expect(derivativeTestClose(a.scalars, b.scalars, dtype == .float64 ? 1e-14 : 1e-6))
+            }
+        }
+    }
+
     /// A weight decay of 0 still receives its hypergradient: −lr·Σ ū·p.
     @Test func aZeroWeightDecayHasItsGradient() {
         let (p, g, lr) = (Self.p, Self.g, Tensor(0.3))
