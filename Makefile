@@ -36,7 +36,7 @@ test: deps
 
 # The second backend, so it cannot rot: everything that calls BLAS, built with --traits BLIS.
 test-blis: deps
-	$(SWIFT) test --traits BLIS --scratch-path .build-blis --filter 'Matmul|Convolution|BLAS'
+	$(SWIFT) test --traits BLIS --scratch-path .build-blis --filter 'Matmul|LinearOperation|Convolution|BLAS'
 
 demo: deps
 	$(RUN) $(SWIFT) run -c release $(FAST_FLAGS) MAML

@@ -1,7 +1,7 @@
 @testable import Higher
 
 extension OperationCatalog {
-    /// Tensor+MatrixMultiplication, Tensor+Convolution and Tensor+Pooling, on small
+    /// Tensor+MatrixMultiplication, Tensor+Linear, Tensor+Convolution and Tensor+Pooling, on small
     /// shapes (see `OperandShapes.swift`).
     static let linearAlgebra: [Operation] = [
         Operation("matmul (vectors, matrices, broadcast batches)", arity: 2) { s, rng in
@@ -13,6 +13,14 @@ extension OperationCatalog {
             return Layout([p.lhs, p.rhs], note: "\(p)") {
                 [matmul($0[0], $0[1], transposeA: p.transposeA, transposeB: p.transposeB)]
             }
+        },
+        Operation("linear (shared or task-batched weight, bias)", arity: 3) { s, rng in
+            let l = LinearShapes(s, using: &rng)
+            return Layout([l.x, l.weight, l.bias], note: "\(l)") { [linear($0[0], weight: $0[1], bias: $0[2])] }
+        },
+        Operation("linear (shared or task-batched weight, no bias)", arity: 2) { s, rng in
+            let l = LinearShapes(s, using: &rng)
+            return Layout([l.x, l.weight], note: "\(l)") { [linear($0[0], weight: $0[1], bias: nil)] }
         },
         Operation("outer", arity: 2) { s, _ in
             Layout([[ShapeRules.extent(s, 0, or: 2)], [ShapeRules.extent(s, 1, or: 3)]]) { [outer($0[0], $0[1])] }

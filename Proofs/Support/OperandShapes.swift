@@ -61,6 +61,32 @@ struct ProductShapes: CustomStringConvertible {
     }
 }
 
+/// Operand shapes for `linear(_:weight:bias:)`, derived from a generated shape: that shape
+/// is `x` (a vector `[in]` when it has rank 0); the weight is shared, `[out, in]`, or
+/// task-batched, `[T, out, in]` with `T` the first axis of `x` (given a leading axis when
+/// it has fewer than two).
+struct LinearShapes: CustomStringConvertible {
+    var x: [Int]
+    var weight: [Int]
+    var bias: [Int]
+
+    var description: String { "x \(x), weight \(weight), bias \(bias)" }
+
+    init(_ shape: [Int], using rng: inout RandomGenerator) {
+        var x = shape.isEmpty ? [rng.nextInt(in: 1...3)] : shape
+        let out = rng.nextInt(in: 1...3)
+        if ShapeRules.coin(&rng) {
+            if x.count < 2 { x.insert(rng.nextInt(in: 1...3), at: 0) }
+            weight = [x[0], out, x[x.count - 1]]
+            bias = [x[0], out]
+        } else {
+            weight = [out, x[x.count - 1]]
+            bias = [out]
+        }
+        self.x = x
+    }
+}
+
 /// A small 2-D convolution (input, weight and bias shapes, stride, padding, dilation,
 /// groups) derived from a generated shape `[N, C, H, W]` (missing axes count as 1): the
 /// shape sets the batch, the channels per group and how much the input exceeds the

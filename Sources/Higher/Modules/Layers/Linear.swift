@@ -67,22 +67,13 @@ public final class Linear: Module {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
                      "Linear: input \(input.shape) must end with \(inFeatures) features")
         if let tasks = TaskBatch.taskCount { return taskBatched(input, tasks) }
-        let leading = Array(input.shape.dropLast())
-        let rows = Shape.count(leading)
-        let x = input.rank == 2 ? input : input.reshaped([rows, inFeatures])
-        var y = matmul(x, weight, transposeB: true)
-        if let b = bias { y = y + b }
-        return input.rank == 2 ? y : y.reshaped(leading + [outFeatures])
+        return linear(input, weight: weight, bias: bias)
     }
 
-    /// Task-batched: input `[T, …, in]`, weight `[T, out, in]`, bias `[T, out]`; one batched product.
+    /// Task-batched: input `[T, …, in]`, weight `[T, out, in]`, bias `[T, out]`; one product per task.
     private func taskBatched(_ input: Tensor, _ tasks: Int) -> Tensor {
         TaskBatch.requireTaskAxis(input, tasks, "Linear")
         precondition(input.rank >= 2, "Linear: in task-batched mode the input must be [T, …, \(inFeatures)]; got \(input.shape)")
-        let inner = Array(input.shape.dropFirst().dropLast())
-        let rows = Shape.count(inner)
-        var y = matmul(input.reshaped([tasks, rows, inFeatures]), weight, transposeB: true)
-        if let b = bias { y = y + b.reshaped([tasks, 1, outFeatures]) }
-        return y.reshaped([tasks] + inner + [outFeatures])
+        return linear(input, weight: weight, bias: bias)
     }
 }
