@@ -49,42 +49,51 @@ extension Tensor {
             })
     }
 
-    /// The cotangents of all four inputs on plain tensors, in one pass over the elements:
-    /// `u·(1 − lr·wd)`, `−lr·u`, `−Σ u·(g + wd·p)` and `−lr·Σ u·p`.
+    /// The cotangents of the inputs `need` asks for, on plain tensors: `u·(1 − lr·wd)` (`u`
+    /// itself without decay), `−lr·u`, `−Σ u·(g + wd·p)` and `−lr·Σ u·p`, the sums in one
+    /// pass over the elements.
     static func descentStepCotangents(_ u: Tensor, _ x: [Tensor], _ need: InputMask) -> [Tensor?] {
         let lr = x[2].item, wd = x.count > 3 ? x[3].item : 0
-        func run<S: TensorScalar>(_ u: [S], _ p: [S], _ g: [S]) -> (TensorData, TensorData, Double, Double) {
-            let n = u.count
+        let hasDecay = x.count > 3
+        let sums = need[2] || (hasDecay && need[3])
+        func run<S: TensorScalar>(_ u: [S], _ p: [S], _ g: [S]) -> (pBar: TensorData?, gBar: TensorData?, lr: Double, wd: Double) {
             let keep = S(1 - lr * wd), scale = S(-lr), decay = S(wd)
-            var lrSum: S = 0, pSum: S = 0
-            var pBar = [S](), gBar = [S]()
+            let pBar = need[0] && keep != 1 ? S.wrap(u.map { keep * $0 }) : nil
+            let gBar = need[1] ? S.wrap(u.map { scale * $0 }) : nil
+            guard sums else { return (pBar, gBar, 0, 0) }
+            // Four running sums of each kind, so the additions overlap.
+            var l0: S = 0, l1: S = 0, l2: S = 0, l3: S = 0, q0: S = 0, q1: S = 0, q2: S = 0, q3: S = 0
             u.withUnsafeBufferPointer { u in
                 p.withUnsafeBufferPointer { p in
                     g.withUnsafeBufferPointer { g in
-                        pBar = makeArray(n) { out in for i in 0..<n { out[i] = keep * u[i] } }
-                        gBar = makeArray(n) { out in for i in 0..<n { out[i] = scale * u[i] } }
-                        for i in 0..<n {
-                            lrSum += u[i] * (g[i] + decay * p[i])
-                            pSum += u[i] * p[i]
+                        let n = u.count
+                        var i = 0
+                        while i + 4 <= n {
+                            l0 += u[i] * (g[i] + decay * p[i]); q0 += u[i] * p[i]
+                            l1 += u[i + 1] * (g[i + 1] + decay * p[i + 1]); q1 += u[i + 1] * p[i + 1]
+                            l2 += u[i + 2] * (g[i + 2] + decay * p[i + 2]); q2 += u[i + 2] * p[i + 2]
+                            l3 += u[i + 3] * (g[i + 3] + decay * p[i + 3]); q3 += u[i + 3] * p[i + 3]
+                            i += 4
                         }
+                        while i < n { l0 += u[i] * (g[i] + decay * p[i]); q0 += u[i] * p[i]; i += 1 }
                     }
                 }
             }
-            return (S.wrap(pBar), S.wrap(gBar), -Double(lrSum), -lr * Double(pSum))
+            return (pBar, gBar, -Double((l0 + l1) + (l2 + l3)), -lr * Double((q0 + q1) + (q2 + q3)))
         }
-        let (pBar, gBar, lrBar, wdBar): (TensorData, TensorData, Double, Double)
+        let r: (pBar: TensorData?, gBar: TensorData?, lr: Double, wd: Double)
         switch (u.data, x[0].data, x[1].data) {
-        case (.float32(let a), .float32(let b), .float32(let c)): (pBar, gBar, lrBar, wdBar) = run(a, b, c)
-        case (.float64(let a), .float64(let b), .float64(let c)): (pBar, gBar, lrBar, wdBar) = run(a, b, c)
+        case (.float32(let a), .float32(let b), .float32(let c)): r = run(a, b, c)
+        case (.float64(let a), .float64(let b), .float64(let c)): r = run(a, b, c)
         default: preconditionFailure("descentStep: the cotangent is \(u.dtype), the parameter \(x[0].dtype)")
         }
         let scalar = { (v: Double, like: Tensor) in Tensor([v], shape: like.shape, dtype: like.dtype) }
         var bars: [Tensor?] = [
-            need[0] ? Tensor(shape: u.shape, data: pBar) : nil,
-            need[1] ? Tensor(shape: u.shape, data: gBar) : nil,
-            need[2] ? scalar(lrBar, x[2]) : nil,
+            need[0] ? r.pBar.map { Tensor(shape: u.shape, data: $0) } ?? u : nil,
+            r.gBar.map { Tensor(shape: u.shape, data: $0) },
+            need[2] ? scalar(r.lr, x[2]) : nil,
         ]
-        if x.count > 3 { bars.append(need[3] ? scalar(wdBar, x[3]) : nil) }
+        if hasDecay { bars.append(need[3] ? scalar(r.wd, x[3]) : nil) }
         return bars
     }
 
