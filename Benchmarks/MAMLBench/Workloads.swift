@@ -77,12 +77,13 @@ struct MetaBatch {
 
 /// Per-task losses of task-stacked outputs, summed over the tasks.
 func taskLoss(_ out: Tensor, _ target: Tensor, cnn: Bool) -> Tensor {
-    let axes = Array(1..<out.rank)
     if cnn {
         let n = Double(out.shape[1])
         return -(target * out.logSoftmax(alongAxis: -1)).sum() / n
     }
-    return (out - target).squared().mean(alongAxes: axes).sum()
+    // Every task has the same number of points, so the sum of the per-task means is T
+    // times the mean over all of them.
+    return meanSquaredError(predicted: out, target: target) * Double(out.shape[0])
 }
 
 /// sin without Foundation (data only).

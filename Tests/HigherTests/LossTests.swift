@@ -13,6 +13,26 @@ import Testing
         elemFDCheck([p * 0.3, t * 0.2]) { meanSquaredError(predicted: $0[0], target: $0[1]) }
     }
 
+    /// The mean and sum reductions are one fused operation: values equal the composition
+    /// in Float64 and Float32, both inputs have first and second derivatives, and no
+    /// elements give what `mean()` and `sum()` give.
+    @Test func fusedSquaredErrorMatchesTheComposition() {
+        let p = derivativeTestTensor([3, 5], seed: 71), t = derivativeTestTensor([3, 5], seed: 72)
+        for dtype in [DType.float64, .float32] {
+            let (a, b) = (p.cast(to: dtype), t.cast(to: dtype))
+            let mean = meanSquaredError(predicted: a, target: b), sum = meanSquaredError(predicted: a, target: b, reduction: .sum)
+            let tolerance = dtype == .float64 ? 1e-15 : 1e-6
+            #expect(mean.dtype == dtype && mean.shape == [])
+            #expect(derivativeTestClose(mean.scalars, (a - b).squared().mean().scalars, tolerance))
+            #expect(derivativeTestClose(sum.scalars, (a - b).squared().sum().scalars, tolerance))
+        }
+        checkDerivatives(at: p) { meanSquaredError(predicted: $0, target: t) }
+        checkDerivatives(at: t) { meanSquaredError(predicted: p, target: $0, reduction: .sum) }
+        checkHessianVectorProductAndSymmetry(at: p) { x in meanSquaredError(predicted: x * x, target: t * x.sum()) }
+        #expect(meanSquaredError(predicted: Tensor.zeros([0]), target: Tensor.zeros([0])).item == Tensor.zeros([0]).mean().item)
+        #expect(meanSquaredError(predicted: Tensor.zeros([0]), target: Tensor.zeros([0]), reduction: .sum).item == 0)
+    }
+
     @Test func huberMatchesReferences() {
         // References from NumPy (PyTorch's huber_loss definition).
         let p = Tensor([0.5, 3, -2.5]), t = Tensor([0, 0, 0])

@@ -34,7 +34,55 @@ public enum Reduction: Sendable, Hashable {
 /// ```
 public func meanSquaredError(predicted: Tensor, target: Tensor, reduction: Reduction = .mean) -> Tensor {
     checkSameShape("meanSquaredError", predicted, "predicted", target, "target")
-    return reduction.apply((predicted - target).squared())
+    // No elements: what mean() and sum() give.
+    if predicted.count == 0 { return reduction.apply((predicted - target).squared()) }
+    switch reduction {
+    case .mean: return Tensor.scaledSquaredError(predicted, target, scale: 1 / Double(predicted.count))
+    case .sum: return Tensor.scaledSquaredError(predicted, target, scale: 1)
+    case .none: return (predicted - target).squared()
+    }
+}
+
+extension Tensor {
+    /// `scale · Σ (p − t)²` as one operation (one pass, one tape node, where the
+    /// composition records a difference, a square, a sum and a division). Its derivative
+    /// `2·scale·(p − t)` per element is written with operations, so it nests.
+    static func scaledSquaredError(_ p: Tensor, _ t: Tensor, scale: Double) -> Tensor {
+        if p.tracer == nil && t.tracer == nil { return squaredErrorKernel(p, t, scale: scale) }
+        return primitive("squaredError", [p, t], value: { squaredErrorKernel($0[0], $0[1], scale: scale) },
+            jvp: { x, d, _ in
+                let direction = sum([d[0], d[1].map { -$0 }])!
+                return ((x[0] - x[1]) * direction).sum() * (2 * scale)
+            },
+            backward: .inputs { x, g, need in
+                let bar = (x[0] - x[1]) * (g * (2 * scale))
+                return [need[0] ? bar : nil, need[1] ? -bar : nil]
+            })
+    }
+
+    /// `scale · Σ (p − t)²` on plain tensors, with four running sums.
+    static func squaredErrorKernel(_ p: Tensor, _ t: Tensor, scale: Double) -> Tensor {
+        func run<S: TensorScalar>(_ a: [S], _ b: [S]) -> S {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    var s0: S = 0, s1: S = 0, s2: S = 0, s3: S = 0
+                    var i = 0
+                    while i + 4 <= a.count {
+                        let d0 = a[i] - b[i], d1 = a[i + 1] - b[i + 1], d2 = a[i + 2] - b[i + 2], d3 = a[i + 3] - b[i + 3]
+                        s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3
+                        i += 4
+                    }
+                    while i < a.count { let d = a[i] - b[i]; s0 += d * d; i += 1 }
+                    return ((s0 + s1) + (s2 + s3)) * S(scale)
+                }
+            }
+        }
+        switch (p.data, t.data) {
+        case (.float32(let a), .float32(let b)): return Tensor(shape: [], data: .float32([run(a, b)]))
+        case (.float64(let a), .float64(let b)): return Tensor(shape: [], data: .float64([run(a, b)]))
+        default: preconditionFailure("internal: squaredError of \(p.dtype) and \(t.dtype)")
+        }
+    }
 }
 
 /// The Huber loss per element, reduced (mean by default): `½ d²` where `|d| < delta`
