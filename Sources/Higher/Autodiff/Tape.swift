@@ -39,24 +39,29 @@ final class Tape: Sendable {
         var isLeaf = [Bool](repeating: false, count: all.count)
         for l in leaves where l >= 0 { isLeaf[l] = true }
         all.withUnsafeBufferPointer { nodes in
-            var i = last
-            while i >= 0 {
-                defer { i -= 1 }
-                guard let pullback = nodes[i].pullback, let g = cotangents[i] else { continue }
-                if !isLeaf[i] { cotangents[i] = nil }
-                let grads = pullback(g)
-                let inputs = nodes[i].inputs
-                for k in 0..<inputs.count {
-                    let input = inputs[k]
-                    guard input >= 0, let gk = grads[k] else { continue }
-                    precondition(gk.shape == nodes[input].shape, """
-                        internal: the pullback of \(nodes[i].name) returned shape \(gk.shape) \
-                        for an input of shape \(nodes[input].shape)
-                        """)
-                    if let c = cotangents[input] { cotangents[input] = c + gk } else { cotangents[input] = gk }
+            cotangents.withUnsafeMutableBufferPointer { cotangents in
+                var i = last
+                while i >= 0 {
+                    defer { i -= 1 }
+                    // The cotangent first: most nodes of a long sweep receive none, and
+                    // looking at the pullback would copy it.
+                    guard cotangents[i] != nil, let pullback = nodes[i].pullback else { continue }
+                    let g = isLeaf[i] ? cotangents[i]! : cotangents[i].take()!
+                    let grads = pullback(g)
+                    let inputs = nodes[i].inputs
+                    for k in 0..<inputs.count {
+                        let input = inputs[k]
+                        guard input >= 0, let gk = grads[k] else { continue }
+                        precondition(gk.shape == nodes[input].shape, """
+                            internal: the pullback of \(nodes[i].name) returned shape \(gk.shape) \
+                            for an input of shape \(nodes[input].shape)
+                            """)
+                        if let c = cotangents[input].take() { cotangents[input] = c + gk } else { cotangents[input] = gk }
+                    }
                 }
             }
         }
         return leaves.map { $0 >= 0 ? cotangents[$0] : nil }
     }
 }
+

@@ -58,8 +58,11 @@ extension Tensor {
         let sums = need[2] || (hasDecay && need[3])
         func run<S: TensorScalar>(_ u: [S], _ p: [S], _ g: [S]) -> (pBar: TensorData?, gBar: TensorData?, lr: Double, wd: Double) {
             let keep = S(1 - lr * wd), scale = S(-lr), decay = S(wd)
-            let pBar = need[0] && keep != 1 ? S.wrap(u.map { keep * $0 }) : nil
-            let gBar = need[1] ? S.wrap(u.map { scale * $0 }) : nil
+            func scaled(_ c: S) -> TensorData {
+                S.wrap(u.withUnsafeBufferPointer { u in makeArray(u.count) { out in for i in 0..<u.count { out[i] = c * u[i] } } })
+            }
+            let pBar = need[0] && keep != 1 ? scaled(keep) : nil
+            let gBar = need[1] ? scaled(scale) : nil
             guard sums else { return (pBar, gBar, 0, 0) }
             // Four running sums of each kind, so the additions overlap.
             var l0: S = 0, l1: S = 0, l2: S = 0, l3: S = 0, q0: S = 0, q1: S = 0, q2: S = 0, q3: S = 0
