@@ -89,7 +89,7 @@ extension Tensor {
                         if io == 0 {
                             y[offOut] += Tensor.rowSum(x, offIn, len, ii)
                         } else if io == 1 && ii == 1 {
-                            for k in 0..<len { y[offOut + k] += x[offIn + k] }
+                            Tensor.addRow(y.baseAddress! + offOut, x.baseAddress! + offIn, len)
                         } else {
                             for k in 0..<len { y[offOut + k * io] += x[offIn + k * ii] }
                         }
@@ -102,6 +102,23 @@ extension Tensor {
         case .float32(let a): return Tensor(shape: keptShape, data: .float32(reduce(a)))
         case .float64(let a): return Tensor(shape: keptShape, data: .float64(reduce(a)))
         }
+    }
+
+    /// `y[k] += x[k]` for `k < count`. Eight elements are loaded before any is stored, so
+    /// the compiler can use vector instructions without proving that `y` and `x` are apart.
+    @inline(__always)
+    static func addRow<S: TensorScalar>(_ y: UnsafeMutablePointer<S>, _ x: UnsafePointer<S>, _ count: Int) {
+        var k = 0
+        while k + 8 <= count {
+            let x0 = x[k], x1 = x[k + 1], x2 = x[k + 2], x3 = x[k + 3]
+            let x4 = x[k + 4], x5 = x[k + 5], x6 = x[k + 6], x7 = x[k + 7]
+            let y0 = y[k], y1 = y[k + 1], y2 = y[k + 2], y3 = y[k + 3]
+            let y4 = y[k + 4], y5 = y[k + 5], y6 = y[k + 6], y7 = y[k + 7]
+            y[k] = y0 + x0; y[k + 1] = y1 + x1; y[k + 2] = y2 + x2; y[k + 3] = y3 + x3
+            y[k + 4] = y4 + x4; y[k + 5] = y5 + x5; y[k + 6] = y6 + x6; y[k + 7] = y7 + x7
+            k += 8
+        }
+        while k < count { y[k] += x[k]; k += 1 }
     }
 
     /// The sum of `count` elements of `x` from `start`, `stride` apart. Four running sums
