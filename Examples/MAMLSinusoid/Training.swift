@@ -53,8 +53,10 @@ public struct MAMLConfiguration: Sendable {
 public func taskMetaGradient<Model: FunctionalModel<Tensor, Tensor>>(
     model: Model, parameters: Parameters, task: SinusoidTask, configuration: MAMLConfiguration
 ) throws -> (loss: Double, gradient: Parameters) {
+    // MAML needs the initial weights' gradient only: the inner learning rate is fixed.
     var loop = InnerLoop(model: model, optimizer: SGD(lr: Hyperparameter(configuration.innerLearningRate)),
-                         initialParameters: parameters, strategy: configuration.strategy)
+                         initialParameters: parameters, strategy: configuration.strategy,
+                         hyperparametersReceiveGradients: false)
     for _ in 0..<configuration.innerSteps {
         try loop.step { m in meanSquaredError(predicted: try m(task.supportX), target: task.supportY) }
     }
