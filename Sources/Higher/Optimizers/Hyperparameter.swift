@@ -114,6 +114,14 @@ public struct Hyperparameter: Sendable {
         return nil
     }
 
+    /// The stored tensor when the hyperparameter is one shared element (of any dtype and
+    /// possibly traced), else `nil`: an operation that converts it itself needs no copy
+    /// per dtype.
+    var sharedScalar: Tensor? {
+        if case .shared(let t) = storage, t.count == 1 { return t }
+        return nil
+    }
+
     /// The value to use for the parameter at `path`, in `like`'s dtype. Throws when a
     /// per-parameter tree has no tensor for the path or the value does not broadcast to
     /// the parameter's shape (without growing it).

@@ -161,6 +161,18 @@ public struct SGD: Optimizer {
         if let fast = plainStep(state, params, grads, hyper, useMomentum: useMomentum, decay: decay, first: first) {
             return fast
         }
+        // Plain SGD with shared scalar settings: one fused update per parameter, which
+        // reads the settings in their own dtype (no conversion is recorded).
+        if !useMomentum, let lr = hyper.lr.sharedScalar {
+            let weightDecay = decay ? hyper.weightDecay.sharedScalar : nil
+            if !decay || weightDecay != nil {
+                let updated = params.tensors.indices.map { i in
+                    params.tensors[i].descentStep(gradient: maximize ? -grads.tensors[i] : grads.tensors[i],
+                                                  lr: lr, weightDecay: weightDecay)
+                }
+                return (State(step: state.step + 1, momentumBuffer: state.momentumBuffer), params.with(tensors: updated))
+            }
+        }
         var newParams = [Tensor](), newBuffer = [Tensor]()
         newParams.reserveCapacity(params.count)
         let lrs = try hyper.lr.values(for: params, "lr")

@@ -97,6 +97,26 @@ import Testing
         }
     }
 
+    /// SGD's traced path with `maximize` and a Float32 tree: the parameters' and the
+    /// learning rate's gradients equal the formula's (the learning rate stays Float64).
+    @Test func sgdMaximizingFloat32MatchesTheFormula() throws {
+        let (w0, g) = (Self.p.cast(to: .float32), Self.g.cast(to: .float32))
+        let weights = derivativeTestTensor([3, 4], seed: 65, dtype: .float32)
+        let sgd = SGD(lr: 0.1, weightDecay: 0.02, maximize: true)
+        let state = sgd.initialState(for: Parameters(["w": w0]))
+        let viaSGD = gradient(at: [w0, Tensor(0.1)]) { v in
+            let hyper = SGD.Hyper(lr: Hyperparameter(v[1]), weightDecay: 0.02)
+            let (_, next) = try! sgd.step(state, Parameters(["w": v[0]]), Parameters(["w": g]), hyper)
+            return (next["w"]! * weights).sum()
+        }
+        let viaFormula = gradient(at: [w0, Tensor(0.1)]) { v in
+            ((v[0] - v[1].cast(to: .float32) * (-g + 0.02 * v[0])) * weights).sum()
+        }
+        #expect(viaSGD[1].dtype == .float64)
+        #expect(derivativeTestClose(viaSGD[0].scalars, viaFormula[0].scalars, 1e-6))
+        #expect(derivativeTestClose(viaSGD[1].scalars, viaFormula[1].scalars, 1e-5))
+    }
+
     @Test func mismatchedGradientIsReported() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]).descentStep(gradient: Tensor.zeros([3, 2]), lr: Tensor(0.1), weightDecay: nil)
