@@ -5,14 +5,14 @@ import Testing
 fileprivate func checkBadVJPSquare(_ x: Tensor) -> Tensor {
     Tensor.primitive("checkBadVJPSquare", [x], value: { $0[0] * $0[0] },
                      jvp: { p, t, _ in t[0]! * p[0] * 2 },
-                     vjp: { p, _, g in [g * p[0]] })
+                     backward: .all { p, _, g in [g * p[0]] })
 }
 
 /// `x²` whose tangent rule forgets the factor 2 (its backward rule is right).
 fileprivate func checkBadJVPSquare(_ x: Tensor) -> Tensor {
     Tensor.primitive("checkBadJVPSquare", [x], value: { $0[0] * $0[0] },
                      jvp: { p, t, _ in t[0]! * p[0] },
-                     vjp: { p, _, g in [g * p[0] * 2] })
+                     backward: .all { p, _, g in [g * p[0] * 2] })
 }
 
 /// `x²` whose backward rule gives the right value but stops derivatives through the
@@ -20,7 +20,7 @@ fileprivate func checkBadJVPSquare(_ x: Tensor) -> Tensor {
 fileprivate func checkOpaqueVJPSquare(_ x: Tensor) -> Tensor {
     Tensor.primitive("checkOpaqueVJPSquare", [x], value: { $0[0] * $0[0] },
                      jvp: { p, t, _ in t[0]! * p[0] * 2 },
-                     vjp: { p, _, g in [g * p[0].detached() * 2] })
+                     backward: .all { p, _, g in [g * p[0].detached() * 2] })
 }
 
 /// A one-hot mask of `shape` at `flatIndex`.

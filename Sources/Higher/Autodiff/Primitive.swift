@@ -14,28 +14,7 @@ extension Tensor {
 
     /// Applies an operation to `inputs`: the plain kernel `value` when nothing is traced,
     /// otherwise the active (deepest) level's rule around the value one level down.
-    static func primitive(
-        _ name: String,
-        _ inputs: [Tensor],
-        value: ([Tensor]) -> Tensor,
-        jvp: JVPRule,
-        vjp: @escaping VJPRule
-    ) -> Tensor {
-        primitive(name, inputs, value: value, jvp: jvp, backward: .all(vjp))
-    }
-
-    /// ``primitive(_:_:value:jvp:vjp:)`` with a backward rule that computes only the
-    /// cotangents the level needs.
-    static func primitive(
-        _ name: String,
-        _ inputs: [Tensor],
-        value: ([Tensor]) -> Tensor,
-        jvp: JVPRule,
-        maskedVJP: @escaping MaskedVJPRule
-    ) -> Tensor {
-        primitive(name, inputs, value: value, jvp: jvp, backward: .masked(maskedVJP))
-    }
-
+    /// `backward` names what the rule reads, so a tape node keeps only that.
     static func primitive(
         _ name: String,
         _ inputs: [Tensor],

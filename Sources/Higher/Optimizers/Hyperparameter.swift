@@ -109,10 +109,7 @@ public struct Hyperparameter: Sendable {
     var isConstantZero: Bool { !isTraced && values.allSatisfy { $0 == 0 } }
 
     /// The single value when the hyperparameter is one shared element, else `nil`.
-    var scalarValue: Double? {
-        if case .shared(let t) = storage, t.count == 1 { return t.item }
-        return nil
-    }
+    var scalarValue: Double? { sharedScalar?.item }
 
     /// The stored tensor when the hyperparameter is one shared element (of any dtype and
     /// possibly traced), else `nil`: an operation that converts it itself needs no copy

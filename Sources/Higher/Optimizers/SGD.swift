@@ -180,10 +180,6 @@ public struct SGD: Optimizer {
         for i in 0..<params.count {
             let path = params.paths[i], p = params.tensors[i]
             var g = maximize ? -grads.tensors[i] : grads.tensors[i]
-            if !useMomentum && lrs[i].count == 1 && (decays?[i].count ?? 1) == 1 {
-                newParams.append(p.descentStep(gradient: g, lr: lrs[i], weightDecay: decays?[i]))
-                continue
-            }
             if let decays { g = g + decays[i] * p }
             if useMomentum {
                 let mu = try hyper.momentum.value(for: path, like: p, "momentum")

@@ -63,7 +63,7 @@ extension Tensor {
                 sum([t[0].map { ($0 / x[1]).broadcastIfNeeded(to: out.shape) },
                      t[1].map { (-(out * $0) / x[1]).broadcastIfNeeded(to: out.shape) }])!
             },
-            maskedVJP: { x, out, g, need in
+            backward: .masked { x, out, g, need in
                 [need[0] ? (g / x[1]).sumToShape(x[0].shape) : nil,
                  need[1] ? (-(g * out) / x[1]).sumToShape(x[1].shape) : nil]
             })

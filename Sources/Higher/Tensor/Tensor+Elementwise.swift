@@ -145,7 +145,7 @@ extension Tensor {
                     t[1].map { ($0 * Tensor.powExponentDerivative(x[0], x[1], out)).broadcastIfNeeded(to: out.shape) },
                 ])!
             },
-            vjp: { x, out, g in
+            backward: .all { x, out, g in
                 [needBase ? (g * Tensor.powBaseDerivative(x[0], x[1])).sumToShape(x[0].shape) : nil,
                  needExponent ? (g * Tensor.powExponentDerivative(x[0], x[1], out)).sumToShape(x[1].shape) : nil]
             })
@@ -224,7 +224,7 @@ extension Tensor {
                 return sum([t[0].map { ($0 * w).broadcastIfNeeded(to: out.shape) },
                             t[1].map { ($0 * (1 - w)).broadcastIfNeeded(to: out.shape) }])!
             },
-            vjp: { x, _, g in
+            backward: .all { x, _, g in
                 let w = x[0].zipElements(x[1], name, weight)
                 return [(g * w).sumToShape(x[0].shape), (g * (1 - w)).sumToShape(x[1].shape)]
             })
@@ -372,7 +372,7 @@ extension Tensor {
         }
         return Tensor.primitive(name, [self], value: { $0[0].mapElements(kernel) },
                                 jvp: { x, t, out in rule(x[0], out, t[0]!) },
-                                vjp: { x, out, g in [rule(x[0], out, g)] })
+                                backward: .all { x, out, g in [rule(x[0], out, g)] })
     }
 
     /// Defines a unary elementwise op whose derivative is a function of one value,

@@ -28,7 +28,7 @@ extension Tensor {
                 let s = x[0].inverseStandardDeviation(reduced, kept, epsilon)
                 return Tensor.normalizedPullback(t[0]!, xhat, s, reduced, kept)
             },
-            vjp: { x, xhat, g in
+            backward: .all { x, xhat, g in
                 let s = x[0].inverseStandardDeviation(reduced, kept, epsilon)
                 return [Tensor.normalizedPullback(g, xhat, s, reduced, kept)]
             })
@@ -45,7 +45,7 @@ extension Tensor {
                 let xhat = x[0].normalizedPrimitive(reduced, kept, epsilon)
                 return -(s * s) * (xhat * t[0]!).sum(alongAxes: reduced, keepingDimensions: true) / n
             },
-            vjp: { x, s, g in
+            backward: .all { x, s, g in
                 let xhat = x[0].normalizedPrimitive(reduced, kept, epsilon)
                 return [-(g * s * s / n) * xhat]
             })
@@ -71,7 +71,7 @@ extension Tensor {
                 if let ds = t[2] { terms.append(out * (ds / s)) }
                 return sum(terms)!
             },
-            maskedVJP: { x, out, u, needs in
+            backward: .masked { x, out, u, needs in
                 let (g, xhat, s) = (x[0], x[1], x[2])
                 let gBar = needs[0] ? normalizedPullback(u, xhat, s, reduced, kept) : nil
                 var xhatBar: Tensor?

@@ -148,7 +148,7 @@ extension Tensor {
                 let (mask, ties) = x[0].extremumMask(out, kept)
                 return ((t[0]! * mask).sum(alongAxes: reduced, keepingDimensions: true) / ties).reshaped(outShape)
             },
-            vjp: { x, out, g in
+            backward: .all { x, out, g in
                 let (mask, ties) = x[0].extremumMask(out, kept)
                 return [(g.reshaped(kept) / ties) * mask]
             })
