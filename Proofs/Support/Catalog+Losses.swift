@@ -9,6 +9,11 @@ extension OperationCatalog {
                 [Reduction.mean, .sum, .none].map { meanSquaredError(predicted: x[0], target: x[1], reduction: $0) }
             }
         },
+        // The fused cotangent meanSquaredError's backward rule sends to `predicted`, in
+        // all three inputs (its own rules are what second-order sweeps differentiate).
+        Operation("squaredErrorCotangent(p, t, g)", arity: 3) { s, _ in
+            Layout([s, s, []]) { x in [Tensor.squaredErrorCotangent(x[0], x[1], x[2], scale: 0.75)] }
+        },
         // The second derivative jumps where |predicted − target| = delta: the difference
         // is drawn away from both deltas used (1 and 0.6).
         Operation("huberLoss (delta 1 and 0.6)", arity: 2) { s, _ in

@@ -33,6 +33,30 @@ import Testing
         #expect(meanSquaredError(predicted: Tensor.zeros([0]), target: Tensor.zeros([0]), reduction: .sum).item == 0)
     }
 
+    /// The squared error's backward rule is one fused operation, `2·scale·g·(p − t)`: equal
+    /// to the composition it replaces (bit for bit in Float32, where it multiplies in the
+    /// same order), with first and second derivatives in all three inputs.
+    @Test func fusedSquaredErrorCotangentMatchesTheComposition() {
+        let p = derivativeTestTensor([3, 5], seed: 73), t = derivativeTestTensor([3, 5], seed: 74)
+        let g = Tensor(-1.7)
+        for dtype in [DType.float64, .float32] {
+            let (a, b, c) = (p.cast(to: dtype), t.cast(to: dtype), g.cast(to: dtype))
+            let fused = Tensor.squaredErrorCotangent(a, b, c, scale: 0.25)
+            #expect(fused.dtype == dtype && fused.shape == [3, 5])
+            #expect(fused.scalars == ((a - b) * (c * 0.5)).scalars)
+        }
+        checkDerivatives(at: p) { Tensor.squaredErrorCotangent($0, t, g, scale: 0.25).squared().sum() }
+        checkDerivatives(at: t) { Tensor.squaredErrorCotangent(p, $0, g, scale: 0.25).squared().sum() }
+        checkDerivatives(at: g) { Tensor.squaredErrorCotangent(p, t, $0, scale: 0.25).squared().sum() }
+        checkHessianVectorProductAndSymmetry(at: p) { x in
+            Tensor.squaredErrorCotangent(x * x, t, x.sum(), scale: 0.25).sum()
+        }
+        // The meta-gradient of a step on the squared error goes through this rule's own rules.
+        checkHessianVectorProductAndSymmetry(at: p) { x in
+            gradient(at: x) { meanSquaredError(predicted: $0 * $0, target: t) }.squared().sum()
+        }
+    }
+
     @Test func huberMatchesReferences() {
         // References from NumPy (PyTorch's huber_loss definition).
         let p = Tensor([0.5, 3, -2.5]), t = Tensor([0, 0, 0])

@@ -19,9 +19,12 @@ final class Tape: Sendable {
     private let nodes = Mutex<[Node]>([])
 
     /// Appends a node and returns its index.
-    func record(_ node: Node) -> Int {
-        nodes.withLock { n in
-            n.append(node)
+    func record(_ node: consuming Node) -> Int {
+        // Moved into the array, not copied: a copy would retain each of the node's
+        // references once more and release them again when `node` ends.
+        var pending = Optional(node)
+        return nodes.withLock { n in
+            n.append(pending.take()!)
             return n.count - 1
         }
     }

@@ -17,6 +17,9 @@ extension Tensor {
                      "descentStep: the gradient \(g.shape) \(g.dtype) does not match the parameter \(shape) \(dtype)")
         precondition(lr.count == 1 && (weightDecay?.count ?? 1) == 1,
                      "descentStep: lr \(lr.shape) and weightDecay \(weightDecay?.shape ?? []) must be single numbers")
+        if tracer == nil && g.tracer == nil && lr.tracer == nil && weightDecay?.tracer == nil {
+            return Tensor.descentStepKernel(self, g, lr: lr.item, weightDecay: weightDecay?.item ?? 0)
+        }
         let inputs = weightDecay.map { [self, g, lr, $0] } ?? [self, g, lr]
         let dt = dtype
         return Tensor.primitive("descentStep", inputs,

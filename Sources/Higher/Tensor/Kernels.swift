@@ -103,3 +103,10 @@ struct SubKernel: BinaryKernel { @inline(__always) func callAsFunction<S: Tensor
 struct MulKernel: BinaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { a * b } }
 struct DivKernel: BinaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { a / b } }
 struct NegKernel: UnaryKernel { @inline(__always) func callAsFunction<S: TensorScalar>(_ x: S) -> S { -x } }
+
+/// `(a − b) · (g · scale)`, the product taken in the element type as the composed
+/// operations would take it.
+struct ScaledDifferenceKernel: BinaryKernel {
+    let cotangent: Double, scale: Double
+    @inline(__always) func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S { (a - b) * (S(cotangent) * S(scale)) }
+}

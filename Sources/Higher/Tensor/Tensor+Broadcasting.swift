@@ -33,6 +33,7 @@ extension Tensor {
         precondition(Shape.broadcast(shape, target) == target,
                      "broadcast: shape \(shape) cannot be broadcast to \(target)")
         if target == shape { return self }
+        if tracer == nil { return broadcastKernel(to: target) }
         let from = shape
         return Tensor.primitive("broadcast", [self], value: { $0[0].broadcastKernel(to: target) },
                                 jvp: { _, t, _ in t[0]!.broadcast(to: target) },
@@ -51,6 +52,7 @@ extension Tensor {
         if shape == target { return self }
         precondition(Shape.broadcast(target, shape) == shape,
                      "sumToShape: shape \(shape) is not a broadcast of \(target)")
+        if tracer == nil { return sumToShapeKernel(target) }
         let from = shape
         return Tensor.primitive("sumToShape", [self], value: { $0[0].sumToShapeKernel(target) },
                                 jvp: { _, t, _ in t[0]!.sumToShape(target) },

@@ -55,8 +55,39 @@ extension Tensor {
                 return ((x[0] - x[1]) * direction).sum() * (2 * scale)
             },
             backward: .inputs { x, g, need in
-                let bar = (x[0] - x[1]) * (g * (2 * scale))
+                let bar = squaredErrorCotangent(x[0], x[1], g, scale: scale)
                 return [need[0] ? bar : nil, need[1] ? -bar : nil]
+            })
+    }
+
+    /// `2·scale·g·(p − t)` for a single number `g`: the cotangent `scaledSquaredError`
+    /// sends to `p`, as one operation (one node in a differentiated backward sweep, where
+    /// the composition records a product of scalars, a difference and a product).
+    /// Differentiable in all three inputs, to any order.
+    ///
+    /// ```swift
+    /// Tensor.squaredErrorCotangent(Tensor([3, 1]), Tensor([1, 1]), Tensor(0.5), scale: 1)   // [2, 0]
+    /// ```
+    static func squaredErrorCotangent(_ p: Tensor, _ t: Tensor, _ g: Tensor, scale: Double) -> Tensor {
+        precondition(g.count == 1, "squaredErrorCotangent: the cotangent has shape \(g.shape), not one element")
+        if p.tracer == nil && t.tracer == nil && g.tracer == nil {
+            return p.zipElements(t, "squaredErrorCotangent", ScaledDifferenceKernel(cotangent: g.item, scale: 2 * scale))
+        }
+        let outShape = p.shape
+        return primitive("squaredErrorCotangent", [p, t, g],
+            value: { x in x[0].zipElements(x[1], "squaredErrorCotangent", ScaledDifferenceKernel(cotangent: x[2].item, scale: 2 * scale)) },
+            jvp: { x, d, _ in
+                // d[2·scale·g·(p − t)] = 2·scale·(g·(dp − dt) + dg·(p − t)).
+                let k = x[2].reshaped([])
+                let direction = sum([d[0], d[1].map { -$0 }]).map { $0 * (k * (2 * scale)) }
+                let gTerm = d[2].map { (x[0] - x[1]) * ($0.reshaped([]) * (2 * scale)) }
+                return sum([direction, gTerm]) ?? Tensor.zeros(outShape, dtype: x[0].dtype)
+            },
+            backward: .inputs { x, u, need in
+                let k = x[2].reshaped([])
+                let pBar = need[0] || need[1] ? u * (k * (2 * scale)) : nil
+                let gBar = need[2] ? ((u * (x[0] - x[1])).sum() * (2 * scale)).reshaped(x[2].shape) : nil
+                return [need[0] ? pBar : nil, need[1] ? -pBar! : nil, gBar]
             })
     }
 
