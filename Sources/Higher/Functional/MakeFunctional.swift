@@ -121,17 +121,19 @@ public struct FunctionalModule<M: Module>: FunctionalModel {
     private func check(_ tree: Parameters, paths: [String], signature: [([Int], DType)],
                        objects: @autoclosure () -> [Tensor], what: String) throws {
         // In task-batched execution every tensor carries a leading task axis.
-        let prefix = TaskBatch.taskCount.map { [$0] } ?? []
-        // Fast path: the shapes and dtypes recorded by makeFunctional.
+        let tasks = TaskBatch.taskCount
+        // Fast path: the shapes and dtypes recorded by makeFunctional, compared in place
+        // (this runs on every call of the model).
         if tree.paths == paths && tree.tensors.count == signature.count {
             var fits = true
             for (t, (shape, dtype)) in zip(tree.tensors, signature)
-            where t.dtype != dtype || (prefix.isEmpty ? t.shape != shape : t.shape != prefix + shape) {
+            where t.dtype != dtype || !Shape.matches(t.shape, shape, taskAxis: tasks) {
                 fits = false
                 break
             }
             if fits { return }
         }
+        let prefix = tasks.map { [$0] } ?? []
         // The module's weights may have been replaced since; decide on their current values.
         let own = objects()
         if tree.paths == paths {

@@ -9,6 +9,18 @@ enum Shape {
         return n
     }
 
+    /// Whether `actual` is `shape`, with a leading axis of `taskAxis` first when one is
+    /// given, compared without building the expected shape.
+    ///
+    /// ```swift
+    /// Shape.matches([8, 40, 1], [40, 1], taskAxis: 8)     // true
+    /// Shape.matches([40, 1], [40, 1], taskAxis: nil)      // true
+    /// ```
+    static func matches(_ actual: [Int], _ shape: [Int], taskAxis: Int?) -> Bool {
+        guard let tasks = taskAxis else { return actual == shape }
+        return actual.count == shape.count + 1 && actual[0] == tasks && actual.dropFirst().elementsEqual(shape)
+    }
+
     /// Row-major strides (in elements).
     static func strides(_ shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)

@@ -56,11 +56,11 @@ extension Tensor {
     static func linearCotangents(
         x: Tensor, weight: Tensor, _ g: Tensor, _ need: InputMask, hasBias: Bool, _ geometry: LinearGeometry
     ) -> [Tensor?] {
-        let gRows = g.reshaped(geometry.rowsShape(geometry.outFeatures))
+        let gRows = geometry.asRows(g, geometry.outFeatures)
         let dx = need[0]
             ? gRows.matmul(weight, transposeA: false, transposeB: false).reshaped(x.shape) : nil
         let dw = need[1]
-            ? gRows.matmul(x.reshaped(geometry.rowsShape(geometry.inFeatures)), transposeA: true, transposeB: false) : nil
+            ? gRows.matmul(geometry.asRows(x, geometry.inFeatures), transposeA: true, transposeB: false) : nil
         guard hasBias else { return [dx, dw] }
         let db = need[2] ? gRows.sum(alongAxes: [geometry.tasks == nil ? 0 : 1]) : nil
         return [dx, dw, db]
@@ -111,20 +111,34 @@ struct LinearGeometry: Sendable {
         let taskCount = batched ? w.shape[0] : nil
         if let t = taskCount, x.shape[0] != t { fail("x's first axis \(x.shape[0]) ≠ weight's task count \(t)") }
         if let b {
-            let expected = taskCount.map { [$0, outputs] } ?? [outputs]
-            if b.shape != expected { fail("bias \(b.shape) must be \(expected)") }
+            let fits = taskCount.map { b.rank == 2 && b.shape[0] == $0 && b.shape[1] == outputs }
+                ?? (b.rank == 1 && b.shape[0] == outputs)
+            if !fits { fail("bias \(b.shape) must be \(taskCount.map { [$0, outputs] } ?? [outputs])") }
             if b.dtype != w.dtype { fail("bias dtype \(b.dtype) differs from the weight's \(w.dtype)") }
         }
         tasks = taskCount
         inFeatures = inputs
         outFeatures = outputs
-        rows = Shape.count(Array(x.shape.dropFirst(batched ? 1 : 0).dropLast()))
-        outShape = Array(x.shape.dropLast()) + [outputs]
+        var rowCount = 1
+        for d in x.shape.dropFirst(batched ? 1 : 0).dropLast() { rowCount &*= d }
+        rows = rowCount
+        var out = x.shape
+        out[out.count - 1] = outputs
+        outShape = out
     }
 
     /// The rows as matrices, `[rows, features]` or `[T, rows, features]`.
     func rowsShape(_ features: Int) -> [Int] {
         tasks.map { [$0, rows, features] } ?? [rows, features]
+    }
+
+    /// `t` with its rows as matrices (``rowsShape(_:)``); `t` itself when it has that shape
+    /// already, as a task-batched MLP's activations do, so no shape is built.
+    func asRows(_ t: Tensor, _ features: Int) -> Tensor {
+        let s = t.shape
+        let already = tasks.map { s.count == 3 && s[0] == $0 && s[1] == rows && s[2] == features }
+            ?? (s.count == 2 && s[0] == rows && s[1] == features)
+        return already ? t : t.reshaped(rowsShape(features))
     }
 
     /// The bias with an axis of 1 for every row axis, so that it broadcasts to the output.

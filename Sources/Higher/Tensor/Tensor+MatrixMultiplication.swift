@@ -163,6 +163,17 @@ struct MatmulGeometry: Sendable {
         transposeB = tB
         lda = sa[ra - 1]
         ldb = sb[rb - 1]
+        // Equal batch axes (a single matrix included), the common case, need no arrays
+        // beyond the output shape: small products are dominated by such bookkeeping.
+        if ra == rb && sa.prefix(ra - 2).elementsEqual(sb.prefix(rb - 2)) {
+            var out = sa
+            out[ra - 2] = m
+            out[ra - 1] = n
+            outShape = out
+            offsetsA = []
+            offsetsB = []
+            return
+        }
         let batchA = Array(sa.dropLast(2)), batchB = Array(sb.dropLast(2))
         guard let batch = Shape.broadcast(batchA, batchB) else {
             fail("batch dimensions \(batchA) and \(batchB) cannot be broadcast")
