@@ -42,10 +42,10 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
 ) rethrows -> (value: U, pullback: (U) -> T) {
     let level = Level(mode: .reverse)
     let tape = level.tape!
-    var inputs = [Tensor]()
+    let inputs = x.leaves
     var leafIDs = [Int]()
+    leafIDs.reserveCapacity(inputs.count)
     let traced = x.mapLeaves { leaf -> Tensor in
-        inputs.append(leaf)
         let id = tape.record(Tape.Node(inputs: NodeInputs(count: 0) { _ in -1 }, pullback: nil, shape: leaf.shape, name: "input"))
         leafIDs.append(id)
         return Tensor(shape: leaf.shape, data: leaf.data, tracer: Tracer(level: level, primal: leaf, node: id))
@@ -53,6 +53,7 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
     let output = try level.run { try f(traced) }
     let outLeaves = output.leaves
     var outIDs = [Int]()
+    outIDs.reserveCapacity(outLeaves.count)
     let value = output.mapLeaves { leaf -> Tensor in
         if let t = leaf.tracer, t.level === level {
             outIDs.append(t.node)
