@@ -2,6 +2,28 @@ import Testing
 @testable import Higher
 
 @Suite struct AutodiffCoreTests {
+    /// A node's input indices are stored inline up to three and in an array past that;
+    /// every count reads back what it was given.
+    @Test func nodeInputsReadBackEveryCount() {
+        func id(_ k: Int) -> Int { k % 2 == 0 ? 10 * k + 3 : -1 }
+        for count in 0...6 {
+            let ids = NodeInputs(count: count, id)
+            let stored: [Int] = (0..<count).map { ids[$0] }
+            let given: [Int] = (0..<count).map(id)
+            #expect(ids.count == count)
+            #expect(stored == given)
+        }
+    }
+
+    /// An operation of many traced inputs (past the inline three) gets every input's gradient.
+    @Test func manyInputOperationPullsBackToEveryInput() {
+        let xs: [Tensor] = (0..<5).map { i in Tensor([Double(i) + 1, 2 * Double(i)]) }
+        let weights = Tensor((0..<10).map { Double($0) })
+        let g = gradient(at: xs) { v in (Tensor.concatenate(v, alongAxis: 0) * weights).sum() }
+        let expected: [[Double]] = (0..<5).map { i in [Double(2 * i), Double(2 * i + 1)] }
+        #expect(g.map(\.scalars) == expected)
+    }
+
     @Test func gradientOfSquareSum() {
         let g = gradient(at: Tensor([1, 2, 3])) { x in (x * x).sum() }
         #expect(g.scalars == [2, 4, 6])

@@ -67,7 +67,8 @@ extension Tensor {
 }
 
 /// The tape indices of an operation's inputs (`-1` for a constant), stored inline for
-/// up to two inputs: most operations have one or two, and a node then needs no array.
+/// up to three inputs: most operations have one to three (a `linear` with its bias, an
+/// SGD update), and a node then needs no array.
 ///
 /// ```swift
 /// let ids = NodeInputs(count: 2) { k in k == 0 ? 7 : -1 }
@@ -78,7 +79,8 @@ struct NodeInputs: Sendable {
     let count: Int
     private let first: Int
     private let second: Int
-    /// The inputs past the second.
+    private let third: Int
+    /// The inputs past the third.
     private let rest: [Int]
 
     /// Fills the indices in order from `id(k)` for `k` in `0..<count`.
@@ -86,14 +88,16 @@ struct NodeInputs: Sendable {
         self.count = count
         first = count > 0 ? id(0) : -1
         second = count > 1 ? id(1) : -1
-        rest = count > 2 ? (2..<count).map(id) : []
+        third = count > 2 ? id(2) : -1
+        rest = count > 3 ? (3..<count).map(id) : []
     }
 
     subscript(k: Int) -> Int {
         switch k {
         case 0: first
         case 1: second
-        default: rest[k - 2]
+        case 2: third
+        default: rest[k - 3]
         }
     }
 }

@@ -166,10 +166,16 @@ struct MatmulGeometry: Sendable {
         // Equal batch axes (a single matrix included), the common case, need no arrays
         // beyond the output shape: small products are dominated by such bookkeeping.
         if ra == rb && sa.prefix(ra - 2).elementsEqual(sb.prefix(rb - 2)) {
-            var out = sa
-            out[ra - 2] = m
-            out[ra - 1] = n
-            outShape = out
+            if sa[ra - 2] == m && sa[ra - 1] == n {
+                outShape = sa
+            } else if sb[rb - 2] == m && sb[rb - 1] == n {
+                outShape = sb
+            } else {
+                var out = sa
+                out[ra - 2] = m
+                out[ra - 1] = n
+                outShape = out
+            }
             offsetsA = []
             offsetsB = []
             return
