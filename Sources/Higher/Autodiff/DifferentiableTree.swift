@@ -33,10 +33,16 @@ extension DifferentiableTree {
     /// let t = [Tensor([1]), Tensor([2])].replacingLeaves([Tensor([5]), Tensor([6])])
     /// ```
     public func replacingLeaves(_ newLeaves: [Tensor]) -> Self {
+        replacingLeaves(newLeaves[...])
+    }
+
+    /// The same structure holding the tensors of `newLeaves`, a part of a larger list (no
+    /// array is made of them).
+    func replacingLeaves(_ newLeaves: ArraySlice<Tensor>) -> Self {
         var i = 0
         let result = mapLeaves { old in
             precondition(i < newLeaves.count, "replacingLeaves: \(newLeaves.count) tensors for a tree with more leaves")
-            let new = newLeaves[i]
+            let new = newLeaves[newLeaves.startIndex + i]
             precondition(new.shape == old.shape,
                          "replacingLeaves: leaf \(i) has shape \(old.shape), the replacement has shape \(new.shape)")
             i += 1

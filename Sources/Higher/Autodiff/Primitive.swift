@@ -24,10 +24,12 @@ extension Tensor {
     ) -> Tensor {
         guard let level = activeLevel(of: inputs, name) else { return value(inputs) }
 
+        // Indexed loops over the inputs: iterating them would copy each tensor (and retain
+        // each of its references) only to read its tracer.
         var primals = [Tensor]()
         primals.reserveCapacity(inputs.count)
-        for x in inputs {
-            if let t = x.tracer, t.level === level { primals.append(t.primal) } else { primals.append(x) }
+        for k in inputs.indices {
+            if let t = inputs[k].tracer, t.level === level { primals.append(t.primal) } else { primals.append(inputs[k]) }
         }
         let out = primitive(name, primals, value: value, jvp: jvp, backward: backward)
 
@@ -36,8 +38,8 @@ extension Tensor {
             var tangents = [Tensor?]()
             tangents.reserveCapacity(inputs.count)
             var any = false
-            for x in inputs {
-                if let t = x.tracer, t.level === level, let d = t.tangent {
+            for k in inputs.indices {
+                if let t = inputs[k].tracer, t.level === level, let d = t.tangent {
                     tangents.append(d)
                     any = true
                 } else {
@@ -71,8 +73,8 @@ extension Tensor {
     @inline(__always)
     static func activeLevel(of inputs: [Tensor], _ name: String) -> Level? {
         var level: Level?
-        for x in inputs {
-            guard let t = x.tracer else { continue }
+        for k in inputs.indices {
+            guard let t = inputs[k].tracer else { continue }
             let l = t.level
             precondition(l.isOpen, """
                 \(name): an input is a traced value from a differentiation call that has already \

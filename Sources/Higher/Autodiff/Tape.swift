@@ -50,11 +50,12 @@ final class Tape: Sendable {
                     // looking at the pullback would copy it.
                     guard cotangents[i] != nil, let pullback = nodes[i].pullback else { continue }
                     let g = isLeaf[i] ? cotangents[i]! : cotangents[i].take()!
-                    let grads = pullback(g)
+                    var grads = pullback(g)
                     let inputs = nodes[i].inputs
                     for k in 0..<inputs.count {
                         let input = inputs[k]
-                        guard input >= 0, let gk = grads[k] else { continue }
+                        // Moved out, not copied: the sweep owns the pullback's results.
+                        guard input >= 0, let gk = grads[k].take() else { continue }
                         precondition(gk.shape == nodes[input].shape, """
                             internal: the pullback of \(nodes[i].name) returned shape \(gk.shape) \
                             for an input of shape \(nodes[input].shape)

@@ -25,23 +25,33 @@ extension InnerLoop {
         let (ns, np, nm) = (stateLeaves.count, params.count, meta.count)
         var loss = Tensor(0)
         var after: (state: Opt.State, parameters: Parameters)?
-        let leaves = stateLeaves + params.tensors + meta.tensors + (differentiatesHyper ? h.leaves : [])
+        // The leaves are gathered into one array and read back as slices of it: every
+        // intermediate array would copy (and retain) each tensor again, at every step.
+        let hyperLeaves = differentiatesHyper ? h.leaves : []
+        var leaves = [Tensor]()
+        leaves.reserveCapacity(ns + np + nm + hyperLeaves.count)
+        leaves.append(contentsOf: stateLeaves)
+        leaves.append(contentsOf: params.tensors)
+        leaves.append(contentsOf: meta.tensors)
+        leaves.append(contentsOf: hyperLeaves)
         let (outputs, pullback) = try vjp(at: leaves) { x -> [Tensor] in
-            let s = state.replacingLeaves(Array(x[0..<ns]))
-            let p = params.replacingLeaves(Array(x[ns..<(ns + np)]))
-            let m = meta.replacingLeaves(Array(x[(ns + np)..<(ns + np + nm)]))
-            let hk = differentiatesHyper ? h.replacingLeaves(Array(x[(ns + np + nm)...])) : h
+            let s = state.replacingLeaves(x[0..<ns])
+            let p = params.replacingLeaves(x[ns..<(ns + np)])
+            let m = meta.replacingLeaves(x[(ns + np)..<(ns + np + nm)])
+            let hk = differentiatesHyper ? h.replacingLeaves(x[(ns + np + nm)...]) : h
             let (value, u) = try lossAndGradient(record, at: p, meta: m, step: k, buffers: buffers)
             loss = value.detached()
             let g = try record.transform.map { try $0(u) } ?? u
             let (s1, p1) = try optimizer.step(s, p, g, hk)
             after = (s1, p1)
-            return s1.leaves + p1.tensors
+            var out = s1.leaves
+            out.append(contentsOf: p1.tensors)
+            return out
         }
         guard let after else { preconditionFailure("internal: a recorded step returned without an update") }
         let nextStateCount = outputs.count - np
-        let next = Snapshot(parameters: after.parameters.replacingLeaves(Array(outputs[nextStateCount...])),
-                            state: after.state.replacingLeaves(Array(outputs[..<nextStateCount])))
+        let next = Snapshot(parameters: after.parameters.replacingLeaves(outputs[nextStateCount...]),
+                            state: after.state.replacingLeaves(outputs[..<nextStateCount]))
         return (loss, next, StepPullback(pullback: pullback, hyper: differentiatesHyper ? h : nil,
                                          stateCount: ns, parameterCount: np, metaCount: nm))
     }
@@ -60,9 +70,9 @@ extension InnerLoop {
             let (ns, np, nm) = (step.stateCount, step.parameterCount, step.metaCount)
             stateBar = Array(bars[0..<ns])
             paramsBar = Array(bars[ns..<(ns + np)])
-            if nm > 0 { metaBar = metaBar + meta.replacingLeaves(Array(bars[(ns + np)..<(ns + np + nm)])) }
+            if nm > 0 { metaBar = metaBar + meta.replacingLeaves(bars[(ns + np)..<(ns + np + nm)]) }
             if let hyper = step.hyper {
-                let hBar = hyper.replacingLeaves(Array(bars[(ns + np + nm)...]))
+                let hBar = hyper.replacingLeaves(bars[(ns + np + nm)...])
                 if let pull = try hyperPull(records[k], hBar, meta: meta) { metaBar = metaBar + pull }
                 hyperBars[k] = hBar
             }

@@ -58,7 +58,13 @@ public struct SGD: Optimizer {
         /// ```swift
         /// let count = value.leaves.count
         /// ```
-        public var leaves: [Tensor] { lr.leaves + momentum.leaves + dampening.leaves + weightDecay.leaves }
+        public var leaves: [Tensor] {
+            var all = lr.leaves
+            all.append(contentsOf: momentum.leaves)
+            all.append(contentsOf: dampening.leaves)
+            all.append(contentsOf: weightDecay.leaves)
+            return all
+        }
 
         /// The same value with every tensor transformed, in the order of ``leaves``.
         ///
