@@ -69,8 +69,9 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
         for (s, o) in zip(seeds, outLeaves) where s.shape != o.shape {
             preconditionFailure("vjp: a cotangent has shape \(s.shape), the output it pulls back has shape \(o.shape)")
         }
-        let grads = tape.backward(seeds: zip(outIDs, seeds).map { (node: $0, cotangent: $1) }, leaves: leafIDs)
-        return x.replacingLeaves(zip(grads, inputs).map { $0 ?? $1.zerosLike() })
+        var grads = tape.backward(seeds: zip(outIDs, seeds).map { (node: $0, cotangent: $1) }, leaves: leafIDs)
+        // Moved out of the sweep's results; only the missing ones are made.
+        return x.replacingLeaves(grads.indices.map { i in grads[i].take() ?? inputs[i].zerosLike() })
     }
     return (value, pullback)
 }

@@ -14,10 +14,12 @@ extension Parameters {
                 return .orderMismatch(position: i, expected: a, actual: b)
             }
         }
-        for (i, path) in paths.enumerated() {
+        // Read in place (optimizers check every step): binding each pair of tensors
+        // would copy them.
+        for i in tensors.indices where tensors[i].shape != other.tensors[i].shape || tensors[i].dtype != other.tensors[i].dtype {
             let a = tensors[i], b = other.tensors[i]
-            if a.shape != b.shape { return .shapeMismatch(path: path, expected: a.shape, actual: b.shape) }
-            if a.dtype != b.dtype { return .dtypeMismatch(path: path, expected: a.dtype, actual: b.dtype) }
+            if a.shape != b.shape { return .shapeMismatch(path: paths[i], expected: a.shape, actual: b.shape) }
+            return .dtypeMismatch(path: paths[i], expected: a.dtype, actual: b.dtype)
         }
         return nil
     }
