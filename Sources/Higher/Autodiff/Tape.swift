@@ -68,4 +68,3 @@ final class Tape: Sendable {
         return leaves.map { $0 >= 0 ? cotangents[$0] : nil }
     }
 }
-

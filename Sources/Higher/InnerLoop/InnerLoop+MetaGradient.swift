@@ -60,10 +60,10 @@ extension InnerLoop {
             var failure: Error?
             let optimizer = self.optimizer
             let (outLeaves, pullback) = vjp(at: stateLeaves + before.parameters.tensors + u.tensors + hLeaves) { x -> [Tensor] in
-                let s = before.state.replacingLeaves(Array(x[0..<counts.s]))
-                let p = before.parameters.replacingLeaves(Array(x[counts.s..<(counts.s + counts.p)]))
-                let g0 = u.replacingLeaves(Array(x[(counts.s + counts.p)..<(counts.s + counts.p + counts.u)]))
-                let hk = differentiatesHyper ? h.replacingLeaves(Array(x[(counts.s + counts.p + counts.u)...])) : h
+                let s = before.state.replacingLeaves(x[0..<counts.s])
+                let p = before.parameters.replacingLeaves(x[counts.s..<(counts.s + counts.p)])
+                let g0 = u.replacingLeaves(x[(counts.s + counts.p)..<(counts.s + counts.p + counts.u)])
+                let hk = differentiatesHyper ? h.replacingLeaves(x[(counts.s + counts.p + counts.u)...]) : h
                 do {
                     let g = try record.transform.map { try $0(g0) } ?? g0
                     let (s1, p1) = try optimizer.step(s, p, g, hk)
@@ -78,9 +78,9 @@ extension InnerLoop {
             let seedState = stateBar ?? outLeaves[0..<nextStateCount].map { $0.zerosLike() }
             let bars = pullback(seedState + paramsBar.tensors)
             stateBar = Array(bars[0..<counts.s])
-            var thetaBar = before.parameters.replacingLeaves(Array(bars[counts.s..<(counts.s + counts.p)]))
-            let uBar = u.replacingLeaves(Array(bars[(counts.s + counts.p)..<(counts.s + counts.p + counts.u)]))
-            let hBar = differentiatesHyper ? h.replacingLeaves(Array(bars[(counts.s + counts.p + counts.u)...])) : nil
+            var thetaBar = before.parameters.replacingLeaves(bars[counts.s..<(counts.s + counts.p)])
+            let uBar = u.replacingLeaves(bars[(counts.s + counts.p)..<(counts.s + counts.p + counts.u)])
+            let hBar = differentiatesHyper ? h.replacingLeaves(bars[(counts.s + counts.p + counts.u)...]) : nil
             hyperBars[k] = hBar
 
             if secondOrder {

@@ -185,7 +185,8 @@ struct MatmulGeometry: Sendable {
             fail("batch dimensions \(batchA) and \(batchB) cannot be broadcast")
         }
         outShape = batch + [m, n]
-        if Shape.count(batch) <= 1 || batchA == batchB {
+        // Equal batch axes returned above; one output matrix needs no offsets either.
+        if Shape.count(batch) <= 1 {
             offsetsA = []
             offsetsB = []
         } else {
