@@ -119,6 +119,26 @@ func elemFDCheck(
         #expect(pow(x, 3).scalars == x.pow(3).scalars && log1p(x).scalars == x.log1p().scalars)
     }
 
+    @Test func compoundAdditionKeepsValueSemantics() {
+        // Same shape and dtype: written in place, but never into a copy that shares the elements.
+        var a = Tensor([1, 2, 3] as [Float], shape: [3])
+        let copy = a
+        a += Tensor([10, 20, 30] as [Float], shape: [3])
+        #expect(a.scalars == [11, 22, 33] && copy.scalars == [1, 2, 3])
+        a += Tensor([1, 1, 1] as [Float], shape: [3])      // unshared now
+        #expect(a.scalars == [12, 23, 34] && a.dtype == .float32)
+        // Broadcasting and traced operands take the ordinary sum.
+        var b = Tensor([1, 2])
+        b += Tensor([[1, 1], [2, 2]])
+        #expect(b.shape == [2, 2] && b.scalars == [2, 3, 3, 4])
+        let g = gradient(at: Tensor([1, 2])) { x in
+            var y = x
+            y += x * x
+            return y.sum()
+        }
+        #expect(g.scalars == [3, 5])
+    }
+
     @Test func nanPropagates() {
         let n = Tensor([Double.nan, 1])
         #expect(Tensor.maximum(n, Tensor(0)).scalars[0].isNaN)

@@ -32,6 +32,26 @@ import Testing
         }
     }
 
+    @Test func escapedValueBelowTheActiveCallStops() async {
+        // The escaped value is not the deepest input of the multiply: it is caught when the
+        // operation reaches its (closed) call's depth.
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            var escaped = Tensor(0)
+            _ = gradient(at: Tensor(2)) { x in
+                escaped = x * 3
+                return x * x
+            }
+            // Depth 1 is open (this jvp) but is not the escaped value's call; depth 2 is active.
+            _ = jvp(at: Tensor(1), along: Tensor(1)) { _ in
+                gradient(at: Tensor(5)) { b in (b * escaped).sum() }
+            }
+        }
+        if let result {
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("multiply: an input is a traced value from a differentiation call that has already returned"))
+        }
+    }
+
     @Test func gradientOfNonScalarStops() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = gradient(at: Tensor([1, 2])) { x in x * 2 }

@@ -24,12 +24,17 @@ extension Tensor {
     ) -> Tensor {
         guard let level = activeLevel(of: inputs, name) else { return value(inputs) }
 
-        // Indexed loops over the inputs: iterating them would copy each tensor (and retain
-        // each of its references) only to read its tracer.
-        var primals = [Tensor]()
-        primals.reserveCapacity(inputs.count)
-        for k in inputs.indices {
-            if let t = inputs[k].tracer, t.level === level { primals.append(t.primal) } else { primals.append(inputs[k]) }
+        // Written into uninitialized storage by index: iterating the inputs, or appending,
+        // would copy (and retain) each tensor or its tracer only to read them.
+        let primals = [Tensor](unsafeUninitializedCapacity: inputs.count) { buffer, initialized in
+            for k in inputs.indices {
+                if let t = inputs[k].tracer, t.level === level {
+                    (buffer.baseAddress! + k).initialize(to: t.primal)
+                } else {
+                    (buffer.baseAddress! + k).initialize(to: inputs[k])
+                }
+            }
+            initialized = inputs.count
         }
         let out = primitive(name, primals, value: value, jvp: jvp, backward: backward)
 
@@ -72,26 +77,38 @@ extension Tensor {
     /// value whose differentiation call has already returned.
     @inline(__always)
     static func activeLevel(of inputs: [Tensor], _ name: String) -> Level? {
-        var level: Level?
+        // Only the deepest input is kept, by index, and only its level is checked for being
+        // open: holding each level would retain and release it once per input. An input of a
+        // closed level that is not the deepest becomes the deepest one level further down,
+        // where it is reported.
+        var deepest = -1, depth = 0
         for k in inputs.indices {
             guard let t = inputs[k].tracer else { continue }
-            let l = t.level
-            precondition(l.isOpen, """
-                \(name): an input is a traced value from a differentiation call that has already \
-                returned (a value computed inside a gradient/jvp closure escaped it). Return it from \
-                the closure, or call .detached() on it inside, to keep it as a constant.
-                """)
-            if let current = level {
-                if l.depth > current.depth {
-                    level = l
-                } else if l.depth == current.depth && l !== current {
-                    preconditionFailure("\(name): inputs come from two different differentiation calls at the same depth")
-                }
-            } else {
-                level = l
+            if t.level.depth > depth {
+                deepest = k
+                depth = t.level.depth
+            } else if t.level.depth == depth, t.level !== inputs[deepest].tracer!.level {
+                sameDepthFailure(name, t.level, inputs[deepest].tracer!.level)
             }
         }
+        guard deepest >= 0 else { return nil }
+        let level = inputs[deepest].tracer!.level
+        if !level.isOpen { escapedValueFailure(name) }
         return level
+    }
+
+    /// Two inputs traced by different calls at one depth: one of them escaped its call.
+    static func sameDepthFailure(_ name: String, _ a: Level, _ b: Level) -> Never {
+        if !a.isOpen || !b.isOpen { escapedValueFailure(name) }
+        preconditionFailure("\(name): inputs come from two different differentiation calls at the same depth")
+    }
+
+    static func escapedValueFailure(_ name: String) -> Never {
+        preconditionFailure("""
+            \(name): an input is a traced value from a differentiation call that has already \
+            returned (a value computed inside a gradient/jvp closure escaped it). Return it from \
+            the closure, or call .detached() on it inside, to keep it as a constant.
+            """)
     }
 
     /// The sum of the tangent contributions that are present (`nil` when none is).

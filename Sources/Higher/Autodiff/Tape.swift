@@ -60,7 +60,12 @@ final class Tape: Sendable {
                             internal: the pullback of \(nodes[i].name) returned shape \(gk.shape) \
                             for an input of shape \(nodes[input].shape)
                             """)
-                        if let c = cotangents[input].take() { cotangents[input] = c + gk } else { cotangents[input] = gk }
+                        if var c = cotangents[input].take() {
+                            c += gk                 // in place when plain and unshared
+                            cotangents[input] = c
+                        } else {
+                            cotangents[input] = gk
+                        }
                     }
                 }
             }

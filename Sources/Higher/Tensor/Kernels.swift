@@ -36,6 +36,34 @@ extension Tensor {
         }
     }
 
+    /// Adds a plain tensor of the same shape into this one's elements; `false` (and no
+    /// change) when the dtypes differ. The elements are copied first if another tensor
+    /// shares them, as for any array.
+    mutating func addInPlace(_ other: Tensor) -> Bool {
+        switch data {
+        case .float32(var a):
+            guard case .float32(let b) = other.data else { return false }
+            data = .float32([])          // drops this tensor's reference, so `a` can be unique
+            Tensor.add(&a, b)
+            data = .float32(a)
+        case .float64(var a):
+            guard case .float64(let b) = other.data else { return false }
+            data = .float64([])
+            Tensor.add(&a, b)
+            data = .float64(a)
+        }
+        return true
+    }
+
+    @inline(__always)
+    private static func add<S: TensorScalar>(_ a: inout [S], _ b: [S]) {
+        b.withUnsafeBufferPointer { y in
+            a.withUnsafeMutableBufferPointer { x in
+                for i in 0..<x.count { x[i] += y[i] }
+            }
+        }
+    }
+
     /// Combines two plain tensors elementwise with NumPy broadcasting.
     func zipElements<K: BinaryKernel>(_ other: Tensor, _ name: String, _ kernel: K) -> Tensor {
         guard let outShape = Shape.broadcast(shape, other.shape) else {

@@ -133,12 +133,17 @@ extension Tensor {
     /// ```
     public static func / (lhs: Double, rhs: Tensor) -> Tensor { rhs.scalarLike(lhs) / rhs }
 
-    /// In-place forms: they rebind the variable to a new value (value semantics).
+    /// In-place forms: they rebind the variable to a new value (value semantics). For
+    /// plain tensors of one shape and dtype, `+=` writes into the left operand's storage
+    /// when no other copy shares it (copies never see the change).
     ///
     /// ```swift
     /// var t = Tensor([1, 2]); t += Tensor([1, 1])   // [2, 3]
     /// ```
-    public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
+    public static func += (lhs: inout Tensor, rhs: Tensor) {
+        if lhs.tracer == nil && rhs.tracer == nil && lhs.shape == rhs.shape && lhs.addInPlace(rhs) { return }
+        lhs = lhs + rhs
+    }
     /// See ``+=(_:_:)``.
     ///
     /// ```swift
