@@ -24,17 +24,10 @@ extension Tensor {
     ) -> Tensor {
         guard let level = activeLevel(of: inputs, name) else { return value(inputs) }
 
-        // Written into uninitialized storage by index: iterating the inputs, or appending,
-        // would copy (and retain) each tensor or its tracer only to read them.
-        let primals = [Tensor](unsafeUninitializedCapacity: inputs.count) { buffer, initialized in
-            for k in inputs.indices {
-                if let t = inputs[k].tracer, t.level === level {
-                    (buffer.baseAddress! + k).initialize(to: t.primal)
-                } else {
-                    (buffer.baseAddress! + k).initialize(to: inputs[k])
-                }
-            }
-            initialized = inputs.count
+        // Mapped by index: iterating the inputs would copy (and retain) each tensor only to
+        // read its tracer.
+        let primals = inputs.indices.map { k in
+            if let t = inputs[k].tracer, t.level === level { t.primal } else { inputs[k] }
         }
         let out = primitive(name, primals, value: value, jvp: jvp, backward: backward)
 
