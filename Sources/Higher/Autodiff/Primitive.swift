@@ -96,6 +96,7 @@ extension Tensor {
         preconditionFailure("\(name): inputs come from two different differentiation calls at the same depth")
     }
 
+    /// An input traced by a differentiation call that has already returned.
     static func escapedValueFailure(_ name: String) -> Never {
         preconditionFailure("""
             \(name): an input is a traced value from a differentiation call that has already \
