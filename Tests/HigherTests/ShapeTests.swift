@@ -24,6 +24,22 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
     return out
 }
 
+/// `x` broadcast to `shape` by an index loop (NumPy rules), for comparison.
+fileprivate func shapeReferenceBroadcast(_ x: Tensor, to shape: [Int]) -> [Double] {
+    let small = x.shape, v = x.scalars, lead = shape.count - small.count
+    var strides = [Int](repeating: 1, count: small.count)
+    for i in stride(from: small.count - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * small[i + 1] }
+    return (0..<shape.reduce(1, *)).map { flat in
+        var rest = flat, source = 0
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            let i = rest % shape[axis]
+            rest /= shape[axis]
+            if axis >= lead && small[axis - lead] != 1 { source += i * strides[axis - lead] }
+        }
+        return v[source]
+    }
+}
+
 @Suite struct ShapeTests {
     // MARK: permute and transpose
 
@@ -77,6 +93,29 @@ fileprivate func shapeReferencePermute(_ x: Tensor, _ perm: [Int]) -> [Double] {
         let hv = hessianVectorProduct(at: x, along: v) { x in (x.transposed() * x.transposed() * y).sum() }
         let expected = 2 * y.transposed() * v
         #expect(derivativeTestClose(hv.scalars, expected.scalars, 1e-12))
+    }
+
+    // MARK: broadcast
+
+    /// Every kind of row the kernels copy: one value repeated along a row, whole rows
+    /// repeated, leading axes added, and mixes of them, in both dtypes; for an explicit
+    /// broadcast and for the implicit one of a product.
+    @Test func broadcastMatchesAnIndexLoop() {
+        let cases: [([Int], [Int])] = [
+            ([1], [7]), ([3, 1], [3, 5]), ([1, 5], [4, 5]), ([2, 1, 5], [2, 3, 5]), ([5], [2, 3, 5]),
+            ([2, 1, 3, 1], [2, 4, 3, 6]), ([1, 3, 1], [2, 3, 9]), ([8, 1, 40], [8, 10, 40]),
+        ]
+        for (small, target) in cases {
+            for dtype in [DType.float64, .float32] {
+                let x = Tensor((0..<small.reduce(1, *)).map { Double($0) * 0.5 - 3 }, shape: small, dtype: dtype)
+                let expected = shapeReferenceBroadcast(x, to: target)
+                let b = x.broadcast(to: target)
+                #expect(b.shape == target && b.dtype == dtype && b.scalars == expected, "\(small) → \(target), \(dtype)")
+                let y = Tensor((0..<target.reduce(1, *)).map { Double($0 % 7) - 2 }, shape: target, dtype: dtype)
+                let products = zip(y.scalars, expected).map { $0 * $1 }
+                #expect((y * x).scalars == products && (x * y).scalars == products, "\(small) × \(target), \(dtype)")
+            }
+        }
     }
 
     // MARK: squeeze, unsqueeze, flatten

@@ -95,22 +95,22 @@ extension Tensor {
                         let c = x[0]
                         for i in 0..<n { z[i] = kernel(c, y[i]) }
                     } else {
+                        // Each row through local pointers: the buffers captured by the row
+                        // closure would be reloaded at every element, and not vectorised.
+                        let xs = x.baseAddress!, ys = y.baseAddress!, zs = z.baseAddress!
                         var o = 0
                         Shape.forEachRow(broadcasting: sa, sb, to: out) { offA, offB, len, ia, ib in
+                            let a = xs + offA, b = ys + offB, row = zs + o
                             if ia == 1 && ib == 0 {
-                                let c = y[offB]
-                                for i in 0..<len { z[o + i] = kernel(x[offA + i], c) }
+                                let c = b[0]
+                                for i in 0..<len { row[i] = kernel(a[i], c) }
                             } else if ia == 0 && ib == 1 {
-                                let c = x[offA]
-                                for i in 0..<len { z[o + i] = kernel(c, y[offB + i]) }
+                                let c = a[0]
+                                for i in 0..<len { row[i] = kernel(c, b[i]) }
                             } else if ia == 1 && ib == 1 {
-                                for i in 0..<len { z[o + i] = kernel(x[offA + i], y[offB + i]) }
+                                for i in 0..<len { row[i] = kernel(a[i], b[i]) }
                             } else {
-                                var pa = offA, pb = offB
-                                for i in 0..<len {
-                                    z[o + i] = kernel(x[pa], y[pb])
-                                    pa += ia; pb += ib
-                                }
+                                for i in 0..<len { row[i] = kernel(a[i &* ia], b[i &* ib]) }
                             }
                             o += len
                         }

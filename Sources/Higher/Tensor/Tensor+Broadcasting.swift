@@ -78,15 +78,18 @@ extension Tensor {
         func copy<S: TensorScalar>(_ a: [S]) -> [S] {
             a.withUnsafeBufferPointer { x in
                 makeArray(Shape.count(target)) { y in
+                    // Whole rows through pointers: element loops inside the row closure reload
+                    // the buffers at every element and are not vectorised.
+                    let source = x.baseAddress!, destination = y.baseAddress!
                     var o = 0
                     Shape.forEachRow(broadcasting: from, [], to: target) { off, _, len, inc, _ in
+                        let row = destination + o
                         if inc == 0 {
-                            let v = x[off]
-                            for k in 0..<len { y[o + k] = v }
+                            row.initialize(repeating: source[off], count: len)
                         } else if inc == 1 {
-                            for k in 0..<len { y[o + k] = x[off + k] }
+                            row.initialize(from: source + off, count: len)
                         } else {
-                            for k in 0..<len { y[o + k] = x[off + k * inc] }
+                            for k in 0..<len { row[k] = source[off + k * inc] }
                         }
                         o += len
                     }
