@@ -118,6 +118,15 @@ fileprivate func shapeReferenceBroadcast(_ x: Tensor, to shape: [Int]) -> [Doubl
         }
     }
 
+    /// Broadcasts to and from shapes with no elements give empty results of the right shape.
+    @Test func broadcastWithEmptyShapes() {
+        let row = Tensor([1, 2, 3]).reshaped([1, 3])
+        #expect(row.broadcast(to: [0, 3]).shape == [0, 3])
+        #expect((Tensor.zeros([0, 3]) * row).shape == [0, 3])
+        #expect((Tensor.zeros([2, 0, 1]) + Tensor.zeros([1, 4])).shape == [2, 0, 4])
+        #expect(Tensor.zeros([0, 1]).broadcast(to: [0, 5]).scalars.isEmpty)
+    }
+
     // MARK: squeeze, unsqueeze, flatten
 
     @Test func squeezeUnsqueezeFlatten() {

@@ -94,7 +94,7 @@ extension Tensor {
                     } else if x.count == 1 && y.count == n {
                         let c = x[0]
                         for i in 0..<n { z[i] = kernel(c, y[i]) }
-                    } else {
+                    } else if n > 0 {
                         // Each row through local pointers: the buffers captured by the row
                         // closure would be reloaded at every element, and not vectorised.
                         let xs = x.baseAddress!, ys = y.baseAddress!, zs = z.baseAddress!

@@ -78,6 +78,7 @@ extension Tensor {
         func copy<S: TensorScalar>(_ a: [S]) -> [S] {
             a.withUnsafeBufferPointer { x in
                 makeArray(Shape.count(target)) { y in
+                    guard y.count > 0 else { return }       // an empty buffer may have no address
                     // Whole rows through pointers: element loops inside the row closure reload
                     // the buffers at every element and are not vectorised.
                     let source = x.baseAddress!, destination = y.baseAddress!
