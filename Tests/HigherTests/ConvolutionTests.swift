@@ -267,9 +267,8 @@ private let convCases: [ConvCase] = [
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = conv2d(Tensor.zeros([1, 3, 5, 5]), Tensor.zeros([4, 2, 3, 3]))
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("conv2d: input [1, 3, 5, 5] × weight [4, 2, 3, 3]: the input has 3 channels, the weight expects 2"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("conv2d: input [1, 3, 5, 5] × weight [4, 2, 3, 3]: the input has 3 channels, the weight expects 2"))
         }
     }
 
@@ -277,9 +276,8 @@ private let convCases: [ConvCase] = [
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = conv2d(Tensor.zeros([1, 1, 2, 2]), Tensor.zeros([1, 1, 3, 3]))
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("is smaller than the dilated kernel"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("is smaller than the dilated kernel"))
         }
     }
 }

@@ -11,8 +11,7 @@ import Testing
             }
             _ = escaped + Tensor(1)
         }
-        if let result {
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let message = standardError(of: result) {
             #expect(message.contains("add: an input is a traced value from a differentiation call that has already returned"))
         }
     }
@@ -26,8 +25,7 @@ import Testing
             }
             _ = gradient(at: Tensor(1)) { y in y * escaped }
         }
-        if let result {
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let message = standardError(of: result) {
             #expect(message.contains("multiply: an input is a traced value"))
         }
     }
@@ -46,8 +44,7 @@ import Testing
                 gradient(at: Tensor(5)) { b in (b * escaped).sum() }
             }
         }
-        if let result {
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let message = standardError(of: result) {
             #expect(message.contains("multiply: an input is a traced value from a differentiation call that has already returned"))
         }
     }
@@ -56,8 +53,7 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = gradient(at: Tensor([1, 2])) { x in x * 2 }
         }
-        if let result {
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let message = standardError(of: result) {
             #expect(message.contains("gradient: the function returned shape [2]"))
         }
     }
@@ -66,8 +62,7 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
         }
-        if let result {
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let message = standardError(of: result) {
             #expect(message.contains("add: shapes [2, 3] and [4] cannot be broadcast together"))
         }
     }
@@ -76,8 +71,7 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2], dtype: .float32) * Tensor.zeros([2])
         }
-        if let result {
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let message = standardError(of: result) {
             #expect(message.contains("multiply: dtypes float32 and float64 differ"))
         }
     }

@@ -159,9 +159,8 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = linear(Tensor.zeros([8, 3]), weight: Tensor.zeros([5, 4]), bias: nil)
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("linear: x [8, 3] · weightᵀ [5, 4]: x's last axis 3 ≠ weight's in-features 4"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("linear: x [8, 3] · weightᵀ [5, 4]: x's last axis 3 ≠ weight's in-features 4"))
         }
     }
 
@@ -169,9 +168,8 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = linear(Tensor.zeros([3, 2, 4]), weight: Tensor.zeros([2, 5, 4]), bias: nil)
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("linear: x [3, 2, 4] · weightᵀ [2, 5, 4]: x's first axis 3 ≠ weight's task count 2"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("linear: x [3, 2, 4] · weightᵀ [2, 5, 4]: x's first axis 3 ≠ weight's task count 2"))
         }
     }
 
@@ -179,9 +177,8 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = linear(Tensor.zeros([8, 4]), weight: Tensor.zeros([5, 4]), bias: Tensor.zeros([4]))
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("linear: x [8, 4] · weightᵀ [5, 4]: bias [4] must be [5]"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("linear: x [8, 4] · weightᵀ [5, 4]: bias [4] must be [5]"))
         }
     }
 }

@@ -244,9 +244,8 @@ private func referenceTranspose(_ a: [Double], _ s: [Int]) -> ([Double], [Int]) 
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([3, 4]).matmul(Tensor.zeros([5, 2]))
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("matmul: [3, 4] × [5, 2]: inner dimensions 4 and 5 differ"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("matmul: [3, 4] × [5, 2]: inner dimensions 4 and 5 differ"))
         }
     }
 
@@ -254,9 +253,8 @@ private func referenceTranspose(_ a: [Double], _ s: [Int]) -> ([Double], [Int]) 
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = matmul(Tensor.zeros([2, 3, 4]), Tensor.zeros([3, 4, 5]))
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("matmul: [2, 3, 4] × [3, 4, 5]: batch dimensions [2] and [3] cannot be broadcast"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("matmul: [2, 3, 4] × [3, 4, 5]: batch dimensions [2] and [3] cannot be broadcast"))
         }
     }
 

@@ -90,9 +90,8 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]).normalized(alongAxes: [1], epsilon: -1)
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("normalized(alongAxes:epsilon:): epsilon must be finite and at least 0, got -1.0"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("normalized(alongAxes:epsilon:): epsilon must be finite and at least 0, got -1.0"))
         }
     }
 }

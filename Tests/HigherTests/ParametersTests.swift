@@ -114,8 +114,7 @@ fileprivate func paramsLoss(_ p: Parameters) -> Tensor {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = paramsSample().tensor(at: "decoder.weight")
         }
-        if let result {
-            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let text = standardError(of: result) {
             #expect(text.contains("no tensor at \"decoder.weight\""))
             #expect(text.contains("encoder.weight"))
         }
@@ -125,8 +124,8 @@ fileprivate func paramsLoss(_ p: Parameters) -> Tensor {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Parameters([("w", Tensor(1.0)), ("w", Tensor(2.0))])
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("the path \"w\" appears twice"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("the path \"w\" appears twice"))
         }
     }
 
@@ -205,8 +204,7 @@ fileprivate func paramsLoss(_ p: Parameters) -> Tensor {
             other["encoder.bias"] = Tensor([1, 2, 3])
             _ = paramsSample() + other
         }
-        if let result {
-            let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+        if let text = standardError(of: result) {
             #expect(text.contains("Parameters +: shape mismatch at \"encoder.bias\": expected [2], got [3]"))
         }
     }
@@ -299,9 +297,8 @@ fileprivate func paramsLoss(_ p: Parameters) -> Tensor {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = paramsSample().unflattened(Tensor.zeros([10]))
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("Parameters unflattened: a vector of shape [10] for a tree of 11 scalars"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("Parameters unflattened: a vector of shape [10] for a tree of 11 scalars"))
         }
     }
 
@@ -310,9 +307,8 @@ fileprivate func paramsLoss(_ p: Parameters) -> Tensor {
             let mixed: Parameters = ["a": Tensor([1.0]), "b": Tensor([1], dtype: .float32)]
             _ = mixed.flattened()
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("\"a\" is float64 but \"b\" is float32"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("\"a\" is float64 but \"b\" is float32"))
         }
     }
 

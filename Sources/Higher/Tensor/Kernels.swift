@@ -57,10 +57,9 @@ extension Tensor {
 
     @inline(__always)
     private static func add<S: TensorScalar>(_ a: inout [S], _ b: [S]) {
+        guard !a.isEmpty else { return }
         b.withUnsafeBufferPointer { y in
-            a.withUnsafeMutableBufferPointer { x in
-                for i in 0..<x.count { x[i] += y[i] }
-            }
+            a.withUnsafeMutableBufferPointer { x in addRow(x.baseAddress!, y.baseAddress!, x.count) }
         }
     }
 

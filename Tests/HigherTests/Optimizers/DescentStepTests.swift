@@ -121,9 +121,8 @@ import Testing
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3]).descentStep(gradient: Tensor.zeros([3, 2]), lr: Tensor(0.1), weightDecay: nil)
         }
-        if let result {
-            #expect(String(decoding: result.standardErrorContent, as: UTF8.self)
-                .contains("descentStep: the gradient [3, 2] float64 does not match the parameter [2, 3] float64"))
+        if let message = standardError(of: result) {
+            #expect(message.contains("descentStep: the gradient [3, 2] float64 does not match the parameter [2, 3] float64"))
         }
     }
 }

@@ -4,7 +4,7 @@ import Testing
 /// Invalid settings stop at construction with torch's message, prefixed by the family.
 @Suite struct OptimizerValidationTests {
     private func stderr(_ result: ExitTest.Result?) -> String {
-        result.map { String(decoding: $0.standardErrorContent, as: UTF8.self) } ?? ""
+        standardError(of: result) ?? ""
     }
 
     @Test func negativeLearningRateStops() async {
