@@ -116,27 +116,26 @@ enum BLAS {
         #endif
     }
 
-    /// Whether the Swift loop beats the library call for an `m × k · k × n` product.
+    /// Whether the Swift kernels (``loopGemm(transposeA:transposeB:m:n:k:alpha:_:lda:_:ldb:beta:_:ldc:)``)
+    /// beat the library call for an `m × k · k × n` product.
     ///
-    /// Measured in release builds through `matmul` (Float and Double, one thread, all
-    /// four transpose cases; ratios are loop time / library time):
-    /// - OpenBLAS costs about 0.2 µs per call: the loop wins up to about 64
-    ///   multiply-adds (2×2×2: 0.76-0.81, 4×4×4: 0.85-0.94, 5×5×5: 0.90-1.00,
-    ///   8×8×8: 1.04-1.30), and at 40×40·40×10 OpenBLAS is 3.2-5.9 times faster
-    ///   (Float: 0.69 µs against 4.0 µs).
-    /// - BLIS costs about 2.6 µs per call for matrices (its vector cases are fast):
-    ///   the loop wins while `m·k ≤ 1024` and `m·n·k ≤ 32768` (16×16×16: 0.19-0.27,
-    ///   32×32×32: 0.63-0.94, 10×40·40×40: 0.33-0.51); beyond, BLIS wins
-    ///   (48×48×48: 1.08-1.27, 64×64·64×8: 0.73-1.69, 100×100·100×4: 0.86-2.3).
-    /// - A single output column (`n == 1`) is a matrix-vector product, which both
-    ///   libraries run faster than the loop (40×1·1×1: 1.0-1.3, 40×40·40×1 with BLIS:
-    ///   4-11).
+    /// Measured in a release build on raw buffers, one product repeated (Float, one thread):
+    /// - OpenBLAS costs 0.04-0.17 µs per call. Products with a side of 1 run 1.4-8×
+    ///   faster in Swift at every size tried (10×1·1×40, 10×40·40×1, 40×10·10×1, up to
+    ///   1000×1000·1000×1), and so do products of at most 512 multiply-adds (8×8×8:
+    ///   2.9×). Above that OpenBLAS runs at the machine's peak: at 10×40·40×40 the two
+    ///   are within 25 % in a loop over one product, and the library wins inside the
+    ///   MAML benchmark (10 % on the T=8, K=50 row); at 12×12×12 and for `A·Bᵀ` at
+    ///   16×16×16 it wins outright.
+    /// - BLIS costs 2.6-4 µs per call (Debian's build), more than the Swift kernels take
+    ///   for any product up to 64×64×64 (3.7-12× slower), except a large matrix-vector
+    ///   product (1000×1000·1000×1: BLIS 1.7× faster).
     @inline(__always)
     static func prefersLoop(m: Int, n: Int, k: Int) -> Bool {
         #if OpenBLAS
-        return n > 1 && m * n * k <= 64
+        return min(m, n, k) == 1 || m * n * k <= 512
         #elseif BLIS
-        return n > 1 && m * k <= 1024 && m * n * k <= 32768
+        return k == 1 || m * n * k <= (n == 1 ? 4096 : 262_144)
         #else
         return true
         #endif
@@ -150,47 +149,6 @@ enum BLAS {
                 row.update(repeating: 0, count: n)
             } else if beta != 1 {
                 for j in 0..<n { row[j] *= beta }
-            }
-        }
-    }
-
-    /// A plain Swift GEMM, used for small products (where it beats the library call)
-    /// and when no BLAS trait is enabled. The innermost loop always runs along a
-    /// contiguous row of `C` and of `B` (a transposed `B` is first copied to a
-    /// temporary), which the compiler vectorises; dot-product orders would not be.
-    static func loopGemm<S: TensorScalar>(
-        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-        alpha: S, _ a: UnsafePointer<S>, lda: Int, _ b: UnsafePointer<S>, ldb: Int,
-        beta: S, _ c: UnsafeMutablePointer<S>, ldc: Int
-    ) {
-        if transposeB {
-            withUnsafeTemporaryAllocation(of: S.self, capacity: k * n) { buffer in
-                let bt = buffer.baseAddress!
-                for j in 0..<n {
-                    let row = b + j * ldb
-                    for p in 0..<k { bt[p * n + j] = row[p] }
-                }
-                loopGemm(transposeA: transposeA, transposeB: false, m: m, n: n, k: k,
-                         alpha: alpha, a, lda: lda, UnsafePointer(bt), ldb: n, beta: beta, c, ldc: ldc)
-            }
-            return
-        }
-        scale(c, m: m, n: n, ldc: ldc, by: beta)
-        if transposeA {
-            for p in 0..<k {
-                let ap = a + p * lda, bp = b + p * ldb
-                for i in 0..<m {
-                    let s = alpha * ap[i], ci = c + i * ldc
-                    for j in 0..<n { ci[j] += s * bp[j] }
-                }
-            }
-        } else {
-            for i in 0..<m {
-                let ci = c + i * ldc, ai = a + i * lda
-                for p in 0..<k {
-                    let s = alpha * ai[p], bp = b + p * ldb
-                    for j in 0..<n { ci[j] += s * bp[j] }
-                }
             }
         }
     }

@@ -122,8 +122,8 @@ extension Tensor {
             })
     }
 
-    /// Products of plain tensors: one GEMM per output matrix (``BLAS/gemm`` picks a
-    /// Swift loop for products too small to pay for the library call).
+    /// Products of plain tensors: one GEMM per output matrix (``BLAS/gemm`` runs the
+    /// Swift kernels for products too small to pay for the library call).
     static func matmulKernel(_ a: Tensor, _ b: Tensor, _ g: MatmulGeometry) -> Tensor {
         switch (a.data, b.data) {
         case (.float32(let x), .float32(let y)):
