@@ -123,12 +123,12 @@ enum BLAS {
     /// - OpenBLAS costs 0.04-0.17 µs per call. Products with a side of 1 run 1.4-8×
     ///   faster in Swift at every size tried (10×1·1×40, 10×40·40×1, 40×10·10×1, up to
     ///   1000×1000·1000×1), and so do products of at most 512 multiply-adds (8×8×8:
-    ///   2.9×). Above that OpenBLAS runs at the machine's peak: at 10×40·40×40 the two
+    ///   2.9×). Above that OpenBLAS runs close to the core's peak: at 10×40·40×40 the two
     ///   are within 25 % in a loop over one product, and the library wins inside the
     ///   MAML benchmark (10 % on the T=8, K=50 row); at 12×12×12 and for `A·Bᵀ` at
     ///   16×16×16 it wins outright.
     /// - BLIS costs 2.6-4 µs per call (Debian's build), more than the Swift kernels take
-    ///   for any product up to 64×64×64 (3.7-12× slower), except a large matrix-vector
+    ///   for any product up to 64×64×64 (2.2-12× slower), except a large matrix-vector
     ///   product (1000×1000·1000×1: BLIS 1.7× faster).
     @inline(__always)
     static func prefersLoop(m: Int, n: Int, k: Int) -> Bool {
