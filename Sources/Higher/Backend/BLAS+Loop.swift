@@ -282,7 +282,7 @@ extension BLAS {
     private static func write<V: SIMD>(_ acc: V, _ c: UnsafeMutablePointer<V.Scalar>, _ alpha: V.Scalar,
                                        _ beta: V.Scalar) where V.Scalar: FloatingPoint {
         let scaled = acc * alpha
-        let value = beta == 0 ? scaled : scaled.addingProduct(UnsafeRawPointer(c).loadUnaligned(as: V.self), beta)
+        let value = beta == 0 ? scaled : scaled.addingProduct(load(UnsafePointer(c)), beta)
         UnsafeMutableRawPointer(c).storeBytes(of: value, as: V.self)
     }
 
