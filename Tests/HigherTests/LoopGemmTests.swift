@@ -4,13 +4,15 @@ import Testing
 /// The Swift GEMM kernels (small products, and every product without a BLAS trait)
 /// against a plain triple loop in Double.
 @Suite struct LoopGemmTests {
-    /// Sizes that reach every block of both kernels: four-row blocks with and without a
-    /// padded last block, a single last row, two-vector, one-vector and scalar column
-    /// tails, depths below, at and above one vector.
+    /// Sizes that reach every block of both kernels in both vector widths (8 Floats, 4
+    /// Doubles): row-pair strips of five, four and three vectors, one after another and
+    /// with an odd last row; then four-row blocks with and without a padded last block, a
+    /// single last row, two-vector, one-vector and scalar column tails; depths below, at
+    /// and above one vector.
     static let sizes: [(m: Int, n: Int, k: Int)] = {
         var s: [(Int, Int, Int)] = []
         for m in [1, 2, 3, 4, 5, 10] {
-            for n in [1, 3, 8, 17, 40] {
+            for n in [1, 3, 8, 17, 24, 35, 40, 57, 70] {
                 for k in [1, 3, 9, 40] { s.append((m, n, k)) }
             }
         }

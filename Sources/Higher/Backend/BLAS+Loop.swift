@@ -5,7 +5,8 @@
 /// the transpose cases: ``BLAS/rowKernel`` when the rows of `op(B)` are contiguous
 /// (`A·B`, `Aᵀ·B`) and ``BLAS/dotKernel`` when its columns are (`A·Bᵀ`, and a one-column
 /// `B`). Each output element is accumulated in a register over the whole of `k` and
-/// written once, so `C` is read only when `beta ≠ 0`.
+/// written once, so `C` is read only when `beta ≠ 0`; nothing is packed, which is what
+/// a library call spends most of its time on at these sizes.
 extension BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` in Swift (row-major; `beta == 0` overwrites,
     /// even NaN, as in BLAS).
@@ -77,11 +78,100 @@ extension BLAS {
     }
 
     /// `C = alpha · A·B + beta · C` with `A[i, p] = a[i·rowStride + p·depthStride]` and the
-    /// rows of `B` contiguous: blocks of four rows of `C` by two vectors of columns stay in
+    /// rows of `B` contiguous. Columns run in strips of three to five vectors over pairs of
+    /// rows (``BLAS/rowPairStrip``) while at least three vectors remain; the last one or
+    /// two vectors and the odd columns run in blocks of four rows (``BLAS/rowBlocks``).
+    static func rowKernel<V: SIMD>(
+        _ v: V.Type, m: Int, n: Int, k: Int, alpha: V.Scalar,
+        _ a: UnsafePointer<V.Scalar>, rowStride: Int, depthStride: Int,
+        _ b: UnsafePointer<V.Scalar>, ldb: Int,
+        beta: V.Scalar, _ c: UnsafeMutablePointer<V.Scalar>, ldc: Int
+    ) where V.Scalar: BinaryFloatingPoint {
+        let w = V.scalarCount
+        var j = 0
+        if m >= 2 {
+            while n - j >= 3 * w {
+                // Five vectors when they fit, else the three or four left.
+                let vectors = min(5, (n - j) / w)
+                switch vectors {
+                case 5: rowPairStrip(v, vectors: 5, m: m, k: k, alpha: alpha, a, rowStride: rowStride,
+                                     depthStride: depthStride, b + j, ldb: ldb, beta: beta, c + j, ldc: ldc)
+                case 4: rowPairStrip(v, vectors: 4, m: m, k: k, alpha: alpha, a, rowStride: rowStride,
+                                     depthStride: depthStride, b + j, ldb: ldb, beta: beta, c + j, ldc: ldc)
+                default: rowPairStrip(v, vectors: 3, m: m, k: k, alpha: alpha, a, rowStride: rowStride,
+                                      depthStride: depthStride, b + j, ldb: ldb, beta: beta, c + j, ldc: ldc)
+                }
+                j += vectors * w
+            }
+        }
+        if j < n {
+            rowBlocks(v, m: m, n: n - j, k: k, alpha: alpha, a, rowStride: rowStride, depthStride: depthStride,
+                      b + j, ldb: ldb, beta: beta, c + j, ldc: ldc)
+        }
+    }
+
+    /// One strip of `vectors` (3 to 5) column vectors of ``BLAS/rowKernel`` over every row:
+    /// two rows at a time keep `2 × vectors` accumulators in registers while `p` runs
+    /// over `k`, each step two broadcasts of `A` and one load of `B` per vector, so the
+    /// multiply-adds outnumber the loads two to one. An odd last row runs as a pair with
+    /// itself (computed twice, written once).
+    ///
+    /// Always inlined with a constant `vectors`: the accumulators it does not use, and
+    /// the branches on it, compile away.
+    @inline(__always)
+    private static func rowPairStrip<V: SIMD>(
+        _ v: V.Type, vectors: Int, m: Int, k: Int, alpha: V.Scalar,
+        _ a: UnsafePointer<V.Scalar>, rowStride: Int, depthStride: Int,
+        _ b: UnsafePointer<V.Scalar>, ldb: Int,
+        beta: V.Scalar, _ c: UnsafeMutablePointer<V.Scalar>, ldc: Int
+    ) where V.Scalar: BinaryFloatingPoint {
+        let w = V.scalarCount
+        var i = 0
+        while i < m {
+            let pair = m - i >= 2
+            let a0 = a + i * rowStride, a1 = pair ? a0 + rowStride : a0
+            var x0 = V(), x1 = V(), x2 = V(), x3 = V(), x4 = V()
+            var y0 = V(), y1 = V(), y2 = V(), y3 = V(), y4 = V()
+            var bp = b, o = 0
+            for _ in 0..<k {
+                let s = V(repeating: a0[o]), t = V(repeating: a1[o])
+                var u: V = load(bp)
+                x0 = x0.addingProduct(s, u); y0 = y0.addingProduct(t, u)
+                u = load(bp + w)
+                x1 = x1.addingProduct(s, u); y1 = y1.addingProduct(t, u)
+                u = load(bp + 2 * w)
+                x2 = x2.addingProduct(s, u); y2 = y2.addingProduct(t, u)
+                if vectors > 3 {
+                    u = load(bp + 3 * w)
+                    x3 = x3.addingProduct(s, u); y3 = y3.addingProduct(t, u)
+                }
+                if vectors > 4 {
+                    u = load(bp + 4 * w)
+                    x4 = x4.addingProduct(s, u); y4 = y4.addingProduct(t, u)
+                }
+                bp += ldb
+                o &+= depthStride
+            }
+            let c0 = c + i * ldc
+            write(x0, c0, alpha, beta); write(x1, c0 + w, alpha, beta); write(x2, c0 + 2 * w, alpha, beta)
+            if vectors > 3 { write(x3, c0 + 3 * w, alpha, beta) }
+            if vectors > 4 { write(x4, c0 + 4 * w, alpha, beta) }
+            if pair {
+                let c1 = c0 + ldc
+                write(y0, c1, alpha, beta); write(y1, c1 + w, alpha, beta); write(y2, c1 + 2 * w, alpha, beta)
+                if vectors > 3 { write(y3, c1 + 3 * w, alpha, beta) }
+                if vectors > 4 { write(y4, c1 + 4 * w, alpha, beta) }
+            }
+            i += pair ? 2 : 1
+        }
+    }
+
+    /// ``BLAS/rowKernel`` for the columns its strips leave (fewer than three vectors) and
+    /// for a single row: blocks of four rows of `C` by two vectors of columns stay in
     /// registers while `p` runs over `k`, each step one vector load of `B` per column
     /// vector and one broadcast of `A` per row. A last block of two or three rows repeats
     /// its last row (computed, not written); a single last row runs on its own.
-    static func rowKernel<V: SIMD>(
+    private static func rowBlocks<V: SIMD>(
         _ v: V.Type, m: Int, n: Int, k: Int, alpha: V.Scalar,
         _ a: UnsafePointer<V.Scalar>, rowStride: Int, depthStride: Int,
         _ b: UnsafePointer<V.Scalar>, ldb: Int,
@@ -152,7 +242,7 @@ extension BLAS {
                                       b, ldb: ldb, beta: beta, c + i * ldc) }
     }
 
-    /// One row of ``rowKernel``: four column vectors at a time, so four independent
+    /// One row of ``BLAS/rowBlocks``: four column vectors at a time, so four independent
     /// accumulations hide the latency of each multiply-add.
     private static func rowKernelSingleRow<V: SIMD>(
         _ v: V.Type, n: Int, k: Int, alpha: V.Scalar, _ a: UnsafePointer<V.Scalar>, depthStride: Int,
