@@ -120,28 +120,30 @@ enum BLAS {
     /// beat the library call for an `m × k · k × n` product of `S` (`transposeB` says
     /// whether `B` is read transposed).
     ///
-    /// Measured in a release build on raw buffers (Float, one thread, each product over 64
-    /// sets of operands in turn):
-    /// - OpenBLAS costs 0.04-0.17 µs per call, and packs both operands before its kernel
-    ///   runs. Products with a side of 1 run 1.4-8× faster in Swift at every size tried
-    ///   (10×1·1×40, 10×40·40×1, 40×10·10×1, up to 1000×1000·1000×1), and so do products
-    ///   of at most 512 multiply-adds (8×8×8: 2.9×). `A·B` and `Aᵀ·B` with at least three
-    ///   vectors of columns run on the row-pair strips, which need no packing: 10×40·40×40
-    ///   takes 0.25 µs against 0.46 µs, 40×10·10×40 (`Aᵀ·B`) 0.26 against 0.40 µs, and
-    ///   they stay ahead up to 100×64·64×40 (0.85×; Double 0.82×); past 64³ multiply-adds
-    ///   the library's cache blocking is left to it. At 12×12×12 (Float) the library is
-    ///   kept, and for `A·Bᵀ` above 512 multiply-adds: at 10×40·(40×40)ᵀ the dot-product
-    ///   kernel (0.8× in a loop) and a register transpose of `B` followed by the strips
-    ///   (0.59×) both made the MAML benchmark slower (8 % and 2 % on T=8, K=50).
+    /// Measured in a release build on raw buffers, one thread, OpenBLAS choosing its own
+    /// kernels for the core (AVX-512 on the benchmark machine; the Swift kernels use
+    /// 256-bit vectors), each product over 64 sets of operands in turn:
+    /// - OpenBLAS costs 0.04-0.1 µs per call before any arithmetic, and packs both
+    ///   operands. Products with a side of 1 run 1.2-3.2× faster in Swift (10×1·1×40,
+    ///   10×40·40×1, 40×10·10×1, 1×10·10×40), and so do products of at most 512
+    ///   multiply-adds (8×8×8: 1.2×, 4×4·(4×4)ᵀ: 2.2×).
+    /// - Float `A·B` and `Aᵀ·B` of at most 16,384 multiply-adds with at least three vectors
+    ///   of columns run on the row-pair strips. In isolation they tie with OpenBLAS at
+    ///   10×40·40×40 (1.02×) and 40×10·10×40 (1.08×), whose 40 columns leave its 16-wide
+    ///   kernel a partial vector; inside the MAML benchmark, where those are the hidden
+    ///   layer's products, they make T=8, K=50 4.4 % faster. Where OpenBLAS's full-width
+    ///   kernels fit (16×32·32×32: 1.8×, 32×32·32×32: 1.9×, 64³: 2.2×) and for Double
+    ///   (10×40·40×40: 1.5×) the library is faster and is kept; so it is for `A·Bᵀ` above
+    ///   512 multiply-adds, where the dot-product kernel and a transpose of `B` followed
+    ///   by the strips both made the benchmark slower (8 % and 2 % on T=8, K=50).
     /// - BLIS costs 2.6-4 µs per call (Debian's build), more than the Swift kernels take
     ///   for any product up to 64×64×64 (2.2-12× slower), except a large matrix-vector
     ///   product (1000×1000·1000×1: BLIS 1.7× faster).
     @inline(__always)
     static func prefersLoop<S: TensorScalar>(_: S.Type, m: Int, n: Int, k: Int, transposeB: Bool) -> Bool {
         #if OpenBLAS
-        let vector = 32 / MemoryLayout<S>.size
         return min(m, n, k) == 1 || m * n * k <= 512
-            || (!transposeB && m >= 2 && n >= 3 * vector && m * n * k <= 262_144)
+            || (S.self == Float.self && !transposeB && m >= 2 && n >= 24 && m * n * k <= 16_384)
         #elseif BLIS
         return k == 1 || m * n * k <= (n == 1 ? 4096 : 262_144)
         #else
