@@ -1,18 +1,23 @@
 # Higher: build, test, demo and benchmark commands. `make help` lists them.
 SWIFT      ?= swift
 APT_PKGS   := libopenblas-dev libblis-dev pkg-config
-# Release builds of programs (not the library) may use the host's vector units; see docs/benchmarks.md.
-FAST_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
+# Release builds of programs (not the library) use the host's vector units; see docs/benchmarks.md.
+# On a CPU with AVX-512 they target the host and turn on the Swift GEMM's 512-bit strips;
+# elsewhere they target AVX2/FMA.
+AVX512     := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo yes)
+WIDE_FLAGS := -Xswiftc -target-cpu -Xswiftc native -Xswiftc -DHIGHER_AVX512
+FAST_FLAGS := $(if $(AVX512),$(WIDE_FLAGS),-Xswiftc -target-cpu -Xswiftc haswell)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Programs run with OpenBLAS choosing the kernels for this CPU (an inherited
 # OPENBLAS_CORETYPE would pin an older kernel set; see docs/benchmarks.md).
 RUN        := env -u OPENBLAS_CORETYPE
 
-.PHONY: help deps build test test-blis demo demo-newton bench bench-peers bench-maml bench-memory clean
+.PHONY: help deps build test test-blis test-avx512 demo demo-newton bench bench-peers bench-maml bench-memory clean
 
 help:
 	@echo "make deps         install the system libraries (OpenBLAS, BLIS, pkg-config) if missing"
 	@echo "make test         deps, the whole suite (OpenBLAS), then the BLAS-touching tests with BLIS"
+	@echo "                  and, on a CPU with AVX-512, the GEMM tests built with its 512-bit kernels"
 	@echo "make demo         the main example (MAML on sinusoids), release mode"
 	@echo "make demo-newton  the Newton-CG example, release mode"
 	@echo "make bench        the benchmark program, release mode"
@@ -33,10 +38,15 @@ build: deps
 test: deps
 	$(SWIFT) test
 	$(MAKE) test-blis
+	$(if $(AVX512),$(MAKE) test-avx512,@echo "test-avx512: skipped, this CPU has no AVX-512")
 
 # The second backend, so it cannot rot: everything that calls BLAS, built with --traits BLIS.
 test-blis: deps
 	$(SWIFT) test --traits BLIS --scratch-path .build-blis --filter 'Matmul|LinearOperation|Convolution|BLAS'
+
+# The 512-bit GEMM strips the programs use on this CPU, built as they are.
+test-avx512: deps
+	$(SWIFT) test $(WIDE_FLAGS) --scratch-path .build-avx512 --filter 'LoopGemm|Matmul|LinearOperation'
 
 demo: deps
 	$(RUN) $(SWIFT) run -c release $(FAST_FLAGS) MAML

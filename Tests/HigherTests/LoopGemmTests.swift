@@ -8,11 +8,13 @@ import Testing
     /// Doubles): row-pair strips of five, four and three vectors, one after another and
     /// with an odd last row; then four-row blocks with and without a padded last block, a
     /// single last row, two-vector, one-vector and scalar column tails; depths below, at
-    /// and above one vector.
+    /// and above one vector. Built with `HIGHER_AVX512` (`make test-avx512`), the same
+    /// sizes reach every 512-bit strip: three, two and one 16-wide vectors, with and
+    /// without an 8-wide one after them, alone and after a three-vector strip.
     static let sizes: [(m: Int, n: Int, k: Int)] = {
         var s: [(Int, Int, Int)] = []
         for m in [1, 2, 3, 4, 5, 10] {
-            for n in [1, 3, 8, 17, 24, 35, 40, 57, 70] {
+            for n in [1, 3, 8, 17, 24, 35, 40, 57, 70, 88] {
                 for k in [1, 3, 9, 40] { s.append((m, n, k)) }
             }
         }

@@ -89,6 +89,12 @@ extension BLAS {
     ) where V.Scalar: BinaryFloatingPoint {
         let w = V.scalarCount
         var j = 0
+        #if HIGHER_AVX512
+        if V.self == SIMD8<Float>.self && m >= 2 {
+            j = wideRowStrips(m: m, n: n, k: k, alpha: unsafeBitCast(alpha, to: Float.self), cast(a), rowStride: rowStride,
+                              depthStride: depthStride, cast(b), ldb: ldb, beta: unsafeBitCast(beta, to: Float.self), cast(c), ldc: ldc)
+        }
+        #endif
         if m >= 2 {
             while n - j >= 3 * w {
                 // Five vectors when they fit, else the three or four left.
@@ -363,13 +369,13 @@ extension BLAS {
     }
 
     @inline(__always)
-    private static func load<V: SIMD>(_ p: UnsafePointer<V.Scalar>) -> V {
+    static func load<V: SIMD>(_ p: UnsafePointer<V.Scalar>) -> V {
         UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
     /// Stores `alpha · acc + beta · C` (`beta == 0` overwrites).
     @inline(__always)
-    private static func write<V: SIMD>(_ acc: V, _ c: UnsafeMutablePointer<V.Scalar>, _ alpha: V.Scalar,
+    static func write<V: SIMD>(_ acc: V, _ c: UnsafeMutablePointer<V.Scalar>, _ alpha: V.Scalar,
                                        _ beta: V.Scalar) where V.Scalar: FloatingPoint {
         let scaled = acc * alpha
         let value = beta == 0 ? scaled : scaled.addingProduct(load(UnsafePointer(c)), beta)
