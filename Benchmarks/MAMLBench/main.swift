@@ -21,7 +21,9 @@ guard let workload = Workload(rawValue: option("--workload") ?? "mlp_t8_k5") els
 let mode = Mode(rawValue: option("--mode") ?? "batched") ?? .batched
 let threads = Int(option("--threads") ?? "1") ?? 1
 let strategy: MetaGradientStrategy = option("--strategy") == "reverseOverReverse" ? .reverseOverReverse : .forwardOverReverse
-let iterations = Int(option("--iterations") ?? "") ?? (workload.isCNN ? 3 : (workload == .hyperK100 ? 5 : 20))
+// As many untimed and timed iterations as every peer in Benchmarks/peers/maml_bench.py.
+let warmUps = workload.isCNN ? 1 : 3
+let iterations = Int(option("--iterations") ?? "") ?? (workload.isCNN ? 5 : 30)
 BLASBackend.setThreadCount(1)
 
 /// Peak resident set size of this process, in MB (VmHWM).
@@ -43,9 +45,9 @@ extension Double {
     init(_ d: Duration) { self = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 }
 
-/// Times `iterations` runs of `body` after one untimed warm-up.
+/// Times `iterations` runs of `body` after `warmUps` untimed ones.
 func timed(_ body: () throws -> Void) rethrows -> [Double] {
-    try body()
+    for _ in 0..<warmUps { try body() }
     return try (0..<iterations).map { _ in try seconds(body) }
 }
 
@@ -68,7 +70,7 @@ if workload == .hyperK100 {
 
 func measure<M>(_ learner: inout MetaLearner<M>, _ batch: MetaBatch) async throws -> [Double] {
     if mode != .concurrent { return try timed { _ = try learner.iterate(batch, mode: mode) } }
-    _ = try await learner.iterateConcurrently(batch, threads: threads)
+    for _ in 0..<warmUps { _ = try await learner.iterateConcurrently(batch, threads: threads) }
     var samples: [Double] = []
     for _ in 0..<iterations {
         let start = ContinuousClock.now
