@@ -5,8 +5,8 @@
 /// the transpose cases: ``BLAS/rowKernel`` when the rows of `op(B)` are contiguous
 /// (`A·B`, `Aᵀ·B`) and ``BLAS/dotKernel`` when its columns are (`A·Bᵀ`, and a one-column
 /// `B`). Each output element is accumulated in a register over the whole of `k` and
-/// written once, so `C` is read only when `beta ≠ 0`; nothing is packed, which is what
-/// a library call spends most of its time on at these sizes.
+/// written once, so `C` is read only when `beta ≠ 0`; the operands are read where they
+/// lie, never packed.
 extension BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` in Swift (row-major; `beta == 0` overwrites,
     /// even NaN, as in BLAS).

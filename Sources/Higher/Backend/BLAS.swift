@@ -121,21 +121,23 @@ enum BLAS {
     /// whether `B` is read transposed).
     ///
     /// Measured in a release build on raw buffers, one thread, OpenBLAS choosing its own
-    /// kernels for the core (AVX-512 on the benchmark machine; the Swift kernels use
-    /// 256-bit vectors), each product over 64 sets of operands in turn:
-    /// - OpenBLAS costs 0.04-0.1 µs per call before any arithmetic, and packs both
-    ///   operands. Products with a side of 1 run 1.2-3.2× faster in Swift (10×1·1×40,
-    ///   10×40·40×1, 40×10·10×1, 1×10·10×40), and so do products of at most 512
-    ///   multiply-adds (8×8×8: 1.2×, 4×4·(4×4)ᵀ: 2.2×).
+    /// kernels for the core (AVX-512 on the benchmark machine), each product over 64 sets
+    /// of operands in turn:
+    /// - OpenBLAS costs 0.04-0.1 µs per call before any arithmetic. Products with a side
+    ///   of 1 run 1.2-3.2× faster in Swift (10×1·1×40, 10×40·40×1, 40×10·10×1,
+    ///   1×10·10×40), and so do products of at most 512 multiply-adds (8×8×8: 1.2×,
+    ///   4×4·(4×4)ᵀ: 2.2×).
     /// - Float `A·B` and `Aᵀ·B` of at most 16,384 multiply-adds with at least three vectors
-    ///   of columns run on the row-pair strips. In isolation they tie with OpenBLAS at
-    ///   10×40·40×40 (1.02×) and 40×10·10×40 (1.08×), whose 40 columns leave its 16-wide
-    ///   kernel a partial vector; inside the MAML benchmark, where those are the hidden
-    ///   layer's products, they make T=8, K=50 4.4 % faster. Where OpenBLAS's full-width
-    ///   kernels fit (16×32·32×32: 1.8×, 32×32·32×32: 1.9×, 64³: 2.2×) and for Double
-    ///   (10×40·40×40: 1.5×) the library is faster and is kept; so it is for `A·Bᵀ` above
-    ///   512 multiply-adds, where the dot-product kernel and a transpose of `B` followed
-    ///   by the strips both made the benchmark slower (8 % and 2 % on T=8, K=50).
+    ///   of columns run on the row strips. In isolation the 256-bit strips tie with
+    ///   OpenBLAS at 10×40·40×40 (1.02×) and 40×10·10×40 (1.08×), whose 40 columns leave
+    ///   its 16-wide kernel a partial vector, and make the MAML benchmark's T=8, K=50 4.4 %
+    ///   faster, where those are the hidden layer's products; the 512-bit strips of a
+    ///   `HIGHER_AVX512` build take 0.56× and 0.68× OpenBLAS's time. Where OpenBLAS's
+    ///   full-width kernels fit (16×32·32×32: 1.8×, 32×32·32×32: 1.9×, 64³: 2.2× faster
+    ///   than the 256-bit strips) and for Double (10×40·40×40: 1.5×) the library is kept;
+    ///   so it is for `A·Bᵀ` above 512 multiply-adds, where the dot-product kernel and a
+    ///   transpose of `B` followed by the strips both made the benchmark slower (8 % and
+    ///   2 % on T=8, K=50).
     /// - BLIS costs 2.6-4 µs per call (Debian's build), more than the Swift kernels take
     ///   for any product up to 64×64×64 (2.2-12× slower), except a large matrix-vector
     ///   product (1000×1000·1000×1: BLIS 1.7× faster).
