@@ -80,7 +80,9 @@ extension BLAS {
     /// `C = alpha · A·B + beta · C` with `A[i, p] = a[i·rowStride + p·depthStride]` and the
     /// rows of `B` contiguous. Columns run in strips of three to five vectors over pairs of
     /// rows (``BLAS/rowPairStrip``) while at least three vectors remain; the last one or
-    /// two vectors and the odd columns run in blocks of four rows (``BLAS/rowBlocks``).
+    /// two vectors and the odd columns run in blocks of four rows (``BLAS/rowBlocks``). In
+    /// a `HIGHER_AVX512` build, Float products first run 512-bit strips
+    /// (`BLAS.wideRowStrips`, compiled only there) on all but their last few columns.
     static func rowKernel<V: SIMD>(
         _ v: V.Type, m: Int, n: Int, k: Int, alpha: V.Scalar,
         _ a: UnsafePointer<V.Scalar>, rowStride: Int, depthStride: Int,

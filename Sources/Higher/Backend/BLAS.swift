@@ -123,10 +123,13 @@ enum BLAS {
     /// Measured in a release build on raw buffers, one thread, OpenBLAS choosing its own
     /// kernels for the core (AVX-512 on the benchmark machine), each product over 64 sets
     /// of operands in turn:
-    /// - OpenBLAS costs 0.04-0.1 µs per call before any arithmetic. Products with a side
-    ///   of 1 run 1.2-3.2× faster in Swift (10×1·1×40, 10×40·40×1, 40×10·10×1,
-    ///   1×10·10×40), and so do products of at most 512 multiply-adds (8×8×8: 1.2×,
-    ///   4×4·(4×4)ᵀ: 2.2×).
+    /// - OpenBLAS costs 0.03-0.09 µs per call before any arithmetic. Products with a side
+    ///   of 1 run up to 2.7× faster in Swift (1×10·10×40: 0.37-0.39× OpenBLAS's time,
+    ///   40×10·10×1: 0.57-0.60×, 10×40·40×1: 0.63-0.71×, 10×1·1×40: 0.84-1.04×). Products
+    ///   of at most 512 multiply-adds are about level (8×8×8: 0.99-1.11×, 4×4×4:
+    ///   1.12-1.26×); they stay in Swift as the MAML benchmark measured them when these
+    ///   kernels came in, together with the products with a side of 1 (T=8, K=50 5 %
+    ///   faster).
     /// - Float `A·B` and `Aᵀ·B` of at most 16,384 multiply-adds with at least three vectors
     ///   of columns run on the row strips. In isolation the 256-bit strips tie with
     ///   OpenBLAS at 10×40·40×40 (1.02×) and 40×10·10×40 (1.08×), whose 40 columns leave
