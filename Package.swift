@@ -27,9 +27,12 @@ let package = Package(
             name: "CBLIS",
             providers: [.apt(["libblis-dev"])]
         ),
+        // Header only: the compile target's CPU features, read at compile time.
+        .systemLibrary(name: "CTargetFeatures"),
         .target(
             name: "Higher",
             dependencies: [
+                "CTargetFeatures",
                 .target(name: "COpenBLAS", condition: .when(traits: ["OpenBLAS"])),
                 .target(name: "CBLIS", condition: .when(traits: ["BLIS"])),
             ]

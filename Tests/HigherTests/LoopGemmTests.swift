@@ -8,9 +8,11 @@ import Testing
     /// Doubles): row-pair strips of five, four and three vectors, one after another and
     /// with an odd last row; then four-row blocks with and without a padded last block, a
     /// single last row, two-vector, one-vector and scalar column tails; depths below, at
-    /// and above one vector. Built with `HIGHER_AVX512` (`make test-avx512`), the same
+    /// and above one vector. Built for a CPU with AVX-512 (`make test-kernels`), the same
     /// sizes reach every 512-bit strip: three, two and one 16-wide vectors, with and
-    /// without an 8-wide one after them, alone and after a three-vector strip.
+    /// without an 8-wide one after them, alone and after a three-vector strip. Built for
+    /// the default target, for `haswell` and for `native`, they check the separate and
+    /// the fused multiply-adds.
     static let sizes: [(m: Int, n: Int, k: Int)] = {
         var s: [(Int, Int, Int)] = []
         for m in [1, 2, 3, 4, 5, 10] {

@@ -6,7 +6,8 @@
 /// (`A·B`, `Aᵀ·B`) and ``BLAS/dotKernel`` when its columns are (`A·Bᵀ`, and a one-column
 /// `B`). Each output element is accumulated in a register over the whole of `k` and
 /// written once, so `C` is read only when `beta ≠ 0`; the operands are read where they
-/// lie, never packed.
+/// lie, never packed. Their multiply-adds are fused where the build's target CPU has the
+/// instruction and a multiply and an add elsewhere (`relaxedAddingProduct`).
 extension BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` in Swift (row-major; `beta == 0` overwrites,
     /// even NaN, as in BLAS).
@@ -81,8 +82,9 @@ extension BLAS {
     /// rows of `B` contiguous. Columns run in strips of three to five vectors over pairs of
     /// rows (``BLAS/rowPairStrip``) while at least three vectors remain; the last one or
     /// two vectors and the odd columns run in blocks of four rows (``BLAS/rowBlocks``). In
-    /// a `HIGHER_AVX512` build, Float products first run 512-bit strips
-    /// (`BLAS.wideRowStrips`, compiled only there) on all but their last few columns.
+    /// a build for an AVX-512 CPU, Float products first run 512-bit strips
+    /// (``BLAS/wideRowStrips(m:n:k:alpha:_:rowStride:depthStride:_:ldb:beta:_:ldc:)``) on
+    /// all but their last few columns.
     static func rowKernel<V: SIMD>(
         _ v: V.Type, m: Int, n: Int, k: Int, alpha: V.Scalar,
         _ a: UnsafePointer<V.Scalar>, rowStride: Int, depthStride: Int,
@@ -91,12 +93,10 @@ extension BLAS {
     ) where V.Scalar: BinaryFloatingPoint {
         let w = V.scalarCount
         var j = 0
-        #if HIGHER_AVX512
-        if V.self == SIMD8<Float>.self && m >= 2 {
+        if TargetFeatures.avx512 && V.self == SIMD8<Float>.self && m >= 2 {
             j = wideRowStrips(m: m, n: n, k: k, alpha: unsafeBitCast(alpha, to: Float.self), cast(a), rowStride: rowStride,
                               depthStride: depthStride, cast(b), ldb: ldb, beta: unsafeBitCast(beta, to: Float.self), cast(c), ldc: ldc)
         }
-        #endif
         if m >= 2 {
             while n - j >= 3 * w {
                 // Five vectors when they fit, else the three or four left.
@@ -144,18 +144,18 @@ extension BLAS {
             for _ in 0..<k {
                 let s = V(repeating: a0[o]), t = V(repeating: a1[o])
                 var u: V = load(bp)
-                x0 = x0.addingProduct(s, u); y0 = y0.addingProduct(t, u)
+                x0 = x0.relaxedAddingProduct(s, u); y0 = y0.relaxedAddingProduct(t, u)
                 u = load(bp + w)
-                x1 = x1.addingProduct(s, u); y1 = y1.addingProduct(t, u)
+                x1 = x1.relaxedAddingProduct(s, u); y1 = y1.relaxedAddingProduct(t, u)
                 u = load(bp + 2 * w)
-                x2 = x2.addingProduct(s, u); y2 = y2.addingProduct(t, u)
+                x2 = x2.relaxedAddingProduct(s, u); y2 = y2.relaxedAddingProduct(t, u)
                 if vectors > 3 {
                     u = load(bp + 3 * w)
-                    x3 = x3.addingProduct(s, u); y3 = y3.addingProduct(t, u)
+                    x3 = x3.relaxedAddingProduct(s, u); y3 = y3.relaxedAddingProduct(t, u)
                 }
                 if vectors > 4 {
                     u = load(bp + 4 * w)
-                    x4 = x4.addingProduct(s, u); y4 = y4.addingProduct(t, u)
+                    x4 = x4.relaxedAddingProduct(s, u); y4 = y4.relaxedAddingProduct(t, u)
                 }
                 bp += ldb
                 o &+= depthStride
@@ -200,10 +200,10 @@ extension BLAS {
                     let u: V = load(bp), t: V = load(bp + w)
                     let s0 = V(repeating: a0[o]), s1 = V(repeating: a1[o])
                     let s2 = V(repeating: a2[o]), s3 = V(repeating: a3[o])
-                    x0 = x0.addingProduct(s0, u); y0 = y0.addingProduct(s0, t)
-                    x1 = x1.addingProduct(s1, u); y1 = y1.addingProduct(s1, t)
-                    x2 = x2.addingProduct(s2, u); y2 = y2.addingProduct(s2, t)
-                    x3 = x3.addingProduct(s3, u); y3 = y3.addingProduct(s3, t)
+                    x0 = x0.relaxedAddingProduct(s0, u); y0 = y0.relaxedAddingProduct(s0, t)
+                    x1 = x1.relaxedAddingProduct(s1, u); y1 = y1.relaxedAddingProduct(s1, t)
+                    x2 = x2.relaxedAddingProduct(s2, u); y2 = y2.relaxedAddingProduct(s2, t)
+                    x3 = x3.relaxedAddingProduct(s3, u); y3 = y3.relaxedAddingProduct(s3, t)
                     bp += ldb
                     o &+= depthStride
                 }
@@ -218,10 +218,10 @@ extension BLAS {
                 var bp = b + j, o = 0
                 for _ in 0..<k {
                     let u: V = load(bp)
-                    x0 = x0.addingProduct(V(repeating: a0[o]), u)
-                    x1 = x1.addingProduct(V(repeating: a1[o]), u)
-                    x2 = x2.addingProduct(V(repeating: a2[o]), u)
-                    x3 = x3.addingProduct(V(repeating: a3[o]), u)
+                    x0 = x0.relaxedAddingProduct(V(repeating: a0[o]), u)
+                    x1 = x1.relaxedAddingProduct(V(repeating: a1[o]), u)
+                    x2 = x2.relaxedAddingProduct(V(repeating: a2[o]), u)
+                    x3 = x3.relaxedAddingProduct(V(repeating: a3[o]), u)
                     bp += ldb
                     o &+= depthStride
                 }
@@ -263,8 +263,8 @@ extension BLAS {
             var bp = b + j, o = 0
             for _ in 0..<k {
                 let s = V(repeating: a[o])
-                x0 = x0.addingProduct(s, load(bp)); x1 = x1.addingProduct(s, load(bp + w))
-                x2 = x2.addingProduct(s, load(bp + 2 * w)); x3 = x3.addingProduct(s, load(bp + 3 * w))
+                x0 = x0.relaxedAddingProduct(s, load(bp)); x1 = x1.relaxedAddingProduct(s, load(bp + w))
+                x2 = x2.relaxedAddingProduct(s, load(bp + 2 * w)); x3 = x3.relaxedAddingProduct(s, load(bp + 3 * w))
                 bp += ldb
                 o &+= depthStride
             }
@@ -276,7 +276,7 @@ extension BLAS {
             var x = V()
             var bp = b + j, o = 0
             for _ in 0..<k {
-                x = x.addingProduct(V(repeating: a[o]), load(bp))
+                x = x.relaxedAddingProduct(V(repeating: a[o]), load(bp))
                 bp += ldb
                 o &+= depthStride
             }
@@ -320,10 +320,10 @@ extension BLAS {
                 while p < vectorK {
                     let u: V = load(a0 + p), t: V = load(a1 + p)
                     let q0: V = load(b0 + p), q1: V = load(b1 + p), q2: V = load(b2 + p), q3: V = load(b3 + p)
-                    x0 = x0.addingProduct(u, q0); y0 = y0.addingProduct(t, q0)
-                    x1 = x1.addingProduct(u, q1); y1 = y1.addingProduct(t, q1)
-                    x2 = x2.addingProduct(u, q2); y2 = y2.addingProduct(t, q2)
-                    x3 = x3.addingProduct(u, q3); y3 = y3.addingProduct(t, q3)
+                    x0 = x0.relaxedAddingProduct(u, q0); y0 = y0.relaxedAddingProduct(t, q0)
+                    x1 = x1.relaxedAddingProduct(u, q1); y1 = y1.relaxedAddingProduct(t, q1)
+                    x2 = x2.relaxedAddingProduct(u, q2); y2 = y2.relaxedAddingProduct(t, q2)
+                    x3 = x3.relaxedAddingProduct(u, q3); y3 = y3.relaxedAddingProduct(t, q3)
                     p += w
                 }
                 var s0 = x0.sum(), s1 = x1.sum(), s2 = x2.sum(), s3 = x3.sum()
@@ -359,7 +359,7 @@ extension BLAS {
         let w = V.scalarCount
         var acc = V(), p = 0
         while p + w <= k {
-            acc = acc.addingProduct(load(x + p), load(y + p) as V)
+            acc = acc.relaxedAddingProduct(load(x + p), load(y + p) as V)
             p += w
         }
         var s = acc.sum()
@@ -380,7 +380,7 @@ extension BLAS {
     static func write<V: SIMD>(_ acc: V, _ c: UnsafeMutablePointer<V.Scalar>, _ alpha: V.Scalar,
                                        _ beta: V.Scalar) where V.Scalar: FloatingPoint {
         let scaled = acc * alpha
-        let value = beta == 0 ? scaled : scaled.addingProduct(load(UnsafePointer(c)), beta)
+        let value = beta == 0 ? scaled : scaled.relaxedAddingProduct(load(UnsafePointer(c)), V(repeating: beta))
         UnsafeMutableRawPointer(c).storeBytes(of: value, as: V.self)
     }
 

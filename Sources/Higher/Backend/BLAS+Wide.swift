@@ -1,8 +1,8 @@
-#if HIGHER_AVX512
-/// 512-bit strips for the Swift GEMM's Float `A·B` and `Aᵀ·B`, in builds for a CPU with
-/// AVX-512 (`-Xswiftc -DHIGHER_AVX512` with a target CPU that has it, which `make` passes
-/// to its programs on such a host). On a 256-bit target the same code would split every
-/// vector in two and run out of registers, so it is compiled only when asked for.
+/// 512-bit strips for the Swift GEMM's Float `A·B` and `Aᵀ·B`, which run in builds for a
+/// CPU with AVX-512 (`-Xswiftc -target-cpu -Xswiftc native` on such a host, as `make`
+/// passes to its programs there; see ``TargetFeatures``). On a 256-bit target the same
+/// code would split every vector in two and run out of registers, so ``BLAS/rowKernel``
+/// calls it only when ``TargetFeatures/avx512`` holds, and it folds away elsewhere.
 extension BLAS {
     /// Runs the columns of `C = alpha · A·B + beta · C` that 512-bit strips cover (up to
     /// three 16-wide vectors, the last strip possibly ending in an 8-wide one) on blocks
@@ -104,4 +104,3 @@ extension BLAS {
         }
     }
 }
-#endif

@@ -135,20 +135,27 @@ enum BLAS {
     ///   OpenBLAS at 10×40·40×40 (1.02×) and 40×10·10×40 (1.08×), whose 40 columns leave
     ///   its 16-wide kernel a partial vector, and make the MAML benchmark's T=8, K=50 4.4 %
     ///   faster, where those are the hidden layer's products; the 512-bit strips of a
-    ///   `HIGHER_AVX512` build take 0.56× and 0.68× OpenBLAS's time. Where OpenBLAS's
+    ///   build for an AVX-512 CPU take 0.56× and 0.68× OpenBLAS's time. Where OpenBLAS's
     ///   full-width kernels fit (16×32·32×32: 1.8×, 32×32·32×32: 1.9×, 64³: 2.2× faster
     ///   than the 256-bit strips) and for Double (10×40·40×40: 1.5×) the library is kept;
     ///   so it is for `A·Bᵀ` above 512 multiply-adds, where the dot-product kernel and a
     ///   transpose of `B` followed by the strips both made the benchmark slower (8 % and
     ///   2 % on T=8, K=50).
+    /// - A build without fused multiply-add in its target (Swift's default x86-64 target;
+    ///   see ``TargetFeatures``) multiplies and adds separately on 128-bit registers: the
+    ///   small products stay about level (1×40·… to 8×8×8: 0.46-1.83× OpenBLAS's time,
+    ///   sub-0.1 µs either way), the row strips' products take 2.9-4.6× OpenBLAS's time
+    ///   and go to the library.
     /// - BLIS costs 2.6-4 µs per call (Debian's build), more than the Swift kernels take
-    ///   for any product up to 64×64×64 (2.2-12× slower), except a large matrix-vector
-    ///   product (1000×1000·1000×1: BLIS 1.7× faster).
+    ///   for any product up to 64×64×64 (2.2-12× slower; 1.2-5.6× without fused
+    ///   multiply-add), except a large matrix-vector product (1000×1000·1000×1: BLIS 1.7×
+    ///   faster).
     @inline(__always)
     static func prefersLoop<S: TensorScalar>(_: S.Type, m: Int, n: Int, k: Int, transposeB: Bool) -> Bool {
         #if OpenBLAS
         return min(m, n, k) == 1 || m * n * k <= 512
-            || (S.self == Float.self && !transposeB && m >= 2 && n >= 24 && m * n * k <= 16_384)
+            || (TargetFeatures.fusedMultiplyAdd && S.self == Float.self && !transposeB
+                && m >= 2 && n >= 24 && m * n * k <= 16_384)
         #elseif BLIS
         return k == 1 || m * n * k <= (n == 1 ? 4096 : 262_144)
         #else
