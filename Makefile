@@ -5,10 +5,10 @@ APT_PKGS   := libopenblas-dev libblis-dev pkg-config
 # GEMM, and its 512-bit strips on a CPU with AVX-512 (see docs/benchmarks.md).
 FAST_FLAGS := -Xswiftc -target-cpu -Xswiftc native
 # The CPU targets whose kernels this host runs, besides the default one `swift test` builds:
-# haswell (256-bit fused multiply-add) on a CPU with FMA, native on one with AVX-512.
-HAS_FMA    := $(shell grep -qw fma /proc/cpuinfo 2>/dev/null && echo yes)
+# haswell (256-bit fused multiply-add) on a CPU with AVX2 and FMA, native on one with AVX-512.
+HAS_AVX2   := $(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo && echo yes)
 HAS_AVX512 := $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo yes)
-KERNEL_CPUS := $(strip $(if $(HAS_FMA),haswell) $(if $(HAS_AVX512),native))
+KERNEL_CPUS := $(strip $(if $(HAS_AVX2),haswell) $(if $(HAS_AVX512),native))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Programs run with OpenBLAS choosing the kernels for this CPU (an inherited
 # OPENBLAS_CORETYPE would pin an older kernel set; see docs/benchmarks.md).
@@ -49,7 +49,7 @@ test-blis: deps
 # The Swift GEMM as programs build it for this CPU: with fused multiply-adds (haswell), and
 # with the 512-bit strips (native, on a CPU with AVX-512). `swift test` covered the default target.
 test-kernels: deps
-	@$(if $(KERNEL_CPUS),,echo "test-kernels: no FMA or AVX-512 on this CPU; swift test covered its kernels")
+	@$(if $(KERNEL_CPUS),,echo "test-kernels: no AVX2/FMA or AVX-512 on this CPU; swift test covered its kernels")
 	@set -e; for cpu in $(KERNEL_CPUS); do \
 		echo "test-kernels: the GEMM tests built with -target-cpu $$cpu"; \
 		HIGHER_TEST_TARGET_CPU=$$cpu $(SWIFT) test -Xswiftc -target-cpu -Xswiftc $$cpu --scratch-path .build-$$cpu \

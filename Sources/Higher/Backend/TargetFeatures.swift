@@ -5,7 +5,9 @@ import CTargetFeatures
 /// Swift's default x86-64 target is the 2003 instruction set (SSE2); a build passes
 /// `-Xswiftc -target-cpu -Xswiftc native` (or `haswell`, `x86-64-v3`…) to use more.
 /// The values come from the predefined macros of the C compiler Swift imports C headers
-/// with, which targets the same CPU, so each branch on them folds away.
+/// with, which targets the same CPU, so each branch on them folds away. (C-only flags such
+/// as `-Xcc -mfma` reach that compiler but not Swift's code generation: they would make
+/// these values claim what the Swift code does not use.)
 ///
 /// ```swift
 /// if TargetFeatures.avx512 { /* 16-wide Float vectors fill a register */ }
