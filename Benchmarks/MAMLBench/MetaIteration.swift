@@ -1,7 +1,8 @@
 import Higher
 
-/// How the T tasks of a meta-batch are run.
-enum Mode: String { case batched, loop, concurrent }
+/// How the T tasks of a meta-batch are run: one task-batched unroll, one loop per task
+/// (serially or over `--threads` threads), or `--threads` task-batched chunks at once.
+enum Mode: String { case batched, loop, concurrent, batchedConcurrent = "batched-concurrent" }
 
 /// The meta-weights and the outer Adam state, advanced one meta-iteration at a time.
 struct MetaLearner<M: Module & SendableMetatype> where M.Input == Tensor, M.Output == Tensor {
@@ -27,13 +28,15 @@ struct MetaLearner<M: Module & SendableMetatype> where M.Input == Tensor, M.Outp
     /// The serial modes run on the calling thread, so a whole run stays on one thread (and
     /// one allocator arena); `iterateConcurrently` runs the concurrent mode.
     mutating func iterate(_ batch: MetaBatch, mode: Mode) throws -> Double {
-        precondition(mode != .concurrent, "the concurrent mode runs through iterateConcurrently")
+        precondition(mode == .batched || mode == .loop, "the concurrent modes run through iterateConcurrently")
         return try update(mode == .batched ? batched(batch) : perTask(batch))
     }
 
-    /// One meta-iteration with the tasks spread over `threads` concurrent tasks.
-    mutating func iterateConcurrently(_ batch: MetaBatch, threads: Int) async throws -> Double {
-        try update(await concurrent(batch, threads: threads))
+    /// One meta-iteration with the tasks spread over `threads` concurrent tasks: one loop per
+    /// task (`.concurrent`) or one task-batched chunk per thread (`.batchedConcurrent`).
+    mutating func iterateConcurrently(_ batch: MetaBatch, mode: Mode, threads: Int) async throws -> Double {
+        try update(await mode == .batchedConcurrent ? batchedChunks(batch, threads: threads)
+                                                    : concurrent(batch, threads: threads))
     }
 
     private mutating func update(_ result: (loss: Double, grad: Parameters)) throws -> Double {
@@ -41,12 +44,12 @@ struct MetaLearner<M: Module & SendableMetatype> where M.Input == Tensor, M.Outp
         return result.loss
     }
 
-    /// All tasks in one task-batched unroll.
+    /// All tasks of `b` in one task-batched unroll.
     func batched(_ b: MetaBatch) throws -> (Double, Parameters) {
-        let cnn = workload.isCNN
-        let stacked = TaskBatched(model, taskCount: workload.tasks)
+        let cnn = workload.isCNN, tasks = b.taskCount
+        let stacked = TaskBatched(model, taskCount: tasks)
         var loop = InnerLoop(model: stacked, optimizer: SGD(lr: Hyperparameter(workload.innerLR)),
-                             initialParameters: weights.repeatedForTasks(workload.tasks), strategy: strategy,
+                             initialParameters: weights.repeatedForTasks(tasks), strategy: strategy,
                              hyperparametersReceiveGradients: false)
         for _ in 0..<workload.steps { try loop.step { m in taskLoss(try m(b.supportX), b.supportY, cnn: cnn) } }
         let r = try loop.metaGradient { m in taskLoss(try m(b.queryX), b.queryY, cnn: cnn) }
@@ -74,6 +77,15 @@ struct MetaLearner<M: Module & SendableMetatype> where M.Input == Tensor, M.Outp
     func concurrent(_ b: MetaBatch, threads: Int) async throws -> (Double, Parameters) {
         let me = self
         let results = try await concurrentTasks(workload.tasks, maxConcurrency: threads) { t in try me.single(b, t) }
+        return sum(results)
+    }
+
+    /// The tasks in `threads` contiguous chunks, each one task-batched unroll, run concurrently.
+    func batchedChunks(_ b: MetaBatch, threads: Int) async throws -> (Double, Parameters) {
+        let me = self, tasks = b.taskCount, chunks = min(threads, tasks)
+        let results = try await concurrentTasks(chunks, maxConcurrency: threads) { c in
+            try me.batched(b.tasks(c * tasks / chunks ..< (c + 1) * tasks / chunks))
+        }
         return sum(results)
     }
 

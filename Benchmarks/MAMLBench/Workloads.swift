@@ -42,8 +42,20 @@ final class FewShotCNN: Module, @unchecked Sendable {
 }
 
 /// One meta-batch of data, task axis first.
-struct MetaBatch {
+struct MetaBatch: Sendable {
     let supportX, supportY, queryX, queryY: Tensor    // CNN labels as one-hot [T, N, 5]
+
+    /// The number of tasks (the leading axis).
+    var taskCount: Int { supportX.shape[0] }
+
+    /// The tasks in `range`, as a batch of their own.
+    func tasks(_ range: Range<Int>) -> MetaBatch {
+        MetaBatch(supportX: supportX[range], supportY: supportY[range], queryX: queryX[range], queryY: queryY[range])
+    }
+
+    init(supportX: Tensor, supportY: Tensor, queryX: Tensor, queryY: Tensor) {
+        (self.supportX, self.supportY, self.queryX, self.queryY) = (supportX, supportY, queryX, queryY)
+    }
 
     init(_ w: Workload, using rng: inout RandomGenerator) {
         let t = w.tasks

@@ -1,5 +1,5 @@
 // Seconds per MAML meta-iteration for the workloads of Benchmarks/peers/maml_common.py.
-//   MAMLBench --workload mlp_t8_k5 [--mode batched|loop|concurrent] [--threads N]
+//   MAMLBench --workload mlp_t8_k5 [--mode batched|loop|concurrent|batched-concurrent] [--threads N]
 //             [--strategy forwardOverReverse|reverseOverReverse] [--iterations N] [--json]
 // Prints one JSON line with --json (read by Benchmarks/peers/maml_table.py), else a sentence.
 import Foundation
@@ -51,7 +51,7 @@ func timed(_ body: () throws -> Void) rethrows -> [Double] {
     return try (0..<iterations).map { _ in try seconds(body) }
 }
 
-// Everything but the concurrent mode runs synchronously on the main thread: with the
+// Everything but the concurrent modes runs synchronously on the main thread: with the
 // allocator settings above, hopping between threads would give each thread its own heap
 // and count the same working set once per thread in the peak RSS.
 var rng = RandomGenerator(seed: 0)
@@ -69,12 +69,12 @@ if workload == .hyperK100 {
 }
 
 func measure<M>(_ learner: inout MetaLearner<M>, _ batch: MetaBatch) async throws -> [Double] {
-    if mode != .concurrent { return try timed { _ = try learner.iterate(batch, mode: mode) } }
-    for _ in 0..<warmUps { _ = try await learner.iterateConcurrently(batch, threads: threads) }
+    if mode == .batched || mode == .loop { return try timed { _ = try learner.iterate(batch, mode: mode) } }
+    for _ in 0..<warmUps { _ = try await learner.iterateConcurrently(batch, mode: mode, threads: threads) }
     var samples: [Double] = []
     for _ in 0..<iterations {
         let start = ContinuousClock.now
-        _ = try await learner.iterateConcurrently(batch, threads: threads)
+        _ = try await learner.iterateConcurrently(batch, mode: mode, threads: threads)
         samples.append(Double(ContinuousClock.now - start))
     }
     return samples

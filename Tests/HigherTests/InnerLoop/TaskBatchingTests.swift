@@ -79,6 +79,32 @@ final class TinyCNN: Module, @unchecked Sendable {
         #expect(s.summedOverTasks().tensor(at: "w").scalars == [4, 6])
         #expect(a.repeatedForTasks(3).tensor(at: "w").shape == [3, 2])
     }
+
+    /// Tasks in chunks, each chunk one task-batched unroll, the chunks over threads with
+    /// `concurrentTasks` (what `MAMLBench --mode batched-concurrent` runs): every task's
+    /// meta-gradient is its own loop's.
+    @Test func taskBatchedChunksOverThreadsEqualPerTaskLoops() async throws {
+        let f = makeFunctional(LoopNet())
+        let tasks = (0..<4).map { LoopTask(seed: UInt64(60 + $0)) }
+        let serial = try tasks.map { t -> Parameters in
+            var loop = InnerLoop(model: f, optimizer: SGD(lr: 0.05))
+            for _ in 0..<3 { try loop.step { m in meanSquaredError(predicted: try m(t.xs), target: t.ys) } }
+            return try loop.metaGradient { m in meanSquaredError(predicted: try m(t.xq), target: t.yq) }.initialParameters!
+        }
+        let chunks = try await concurrentTasks(2, maxConcurrency: 2) { c -> Parameters in
+            let chunk = tasks[(2 * c)..<(2 * c + 2)]
+            func stacked(_ part: (LoopTask) -> Tensor) -> Tensor { Tensor.stack(chunk.map(part), alongAxis: 0) }
+            let (xs, ys, xq, yq) = (stacked(\.xs), stacked(\.ys), stacked(\.xq), stacked(\.yq))
+            // Equal task sizes: twice the mean over both tasks is the sum of their means.
+            let loss = { (out: Tensor, y: Tensor) in meanSquaredError(predicted: out, target: y) * 2 }
+            var loop = InnerLoop(model: TaskBatched(f, taskCount: 2), optimizer: SGD(lr: 0.05))
+            for _ in 0..<3 { try loop.step { m in loss(try m(xs), ys) } }
+            return try loop.metaGradient { m in loss(try m(xq), yq) }.initialParameters!
+        }
+        for t in 0..<4 {
+            #expect(loopRelativeDifference(chunks[t / 2].task(t % 2), serial[t]) < 1e-12, "task \(t)")
+        }
+    }
 }
 
 @Suite struct ConcurrentTasksTests {
