@@ -12,6 +12,10 @@ extension Arbitrary {
     /// ```
     public struct Domain: Sendable, Equatable, CustomStringConvertible {
         /// The intervals, in increasing order.
+        ///
+        /// ```swift
+        /// Arbitrary.Domain.awayFromZero.intervals.count    // 2
+        /// ```
         public let intervals: [ClosedRange<Double>]
 
         /// The union of `intervals` (finite, non-overlapping, given in increasing order).
@@ -96,6 +100,11 @@ extension Arbitrary {
             return intervals[intervals.count - 1].upperBound
         }
 
+        /// The intervals joined by `∪`, as messages show them.
+        ///
+        /// ```swift
+        /// print(Arbitrary.Domain.awayFromZero)    // [-2.0, -0.25] ∪ [0.25, 2.0]
+        /// ```
         public var description: String {
             intervals.map { "[\($0.lowerBound), \($0.upperBound)]" }.joined(separator: " ∪ ")
         }

@@ -22,14 +22,34 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
     /// ```
     public struct Element: Sendable, Equatable, CustomStringConvertible {
         /// The position of the tensor among the tree's leaves (0 for a single tensor).
+        ///
+        /// ```swift
+        /// checkGradient(of: { $0.sum() }, at: Tensor([1])).worst!.leaf    // 0
+        /// ```
         public var leaf: Int
         /// The position of the element in row-major order.
+        ///
+        /// ```swift
+        /// checkGradient(of: { $0.sum() }, at: Tensor([[5]])).worst!.flatIndex    // 0
+        /// ```
         public var flatIndex: Int
         /// The position of the element as one index per axis.
+        ///
+        /// ```swift
+        /// checkGradient(of: { $0.sum() }, at: Tensor([[5]])).worst!.index    // [0, 0]
+        /// ```
         public var index: [Int]
         /// The value Higher computed.
+        ///
+        /// ```swift
+        /// checkGradient(of: { $0.sum() }, at: Tensor([1])).worst!.library    // 1.0
+        /// ```
         public var library: Double
         /// The value from central finite differences.
+        ///
+        /// ```swift
+        /// print(checkGradient(of: { $0.sum() }, at: Tensor([1])).worst!.finiteDifference)    // about 1
+        /// ```
         public var finiteDifference: Double
 
         /// `|library − finiteDifference|`.
@@ -62,6 +82,12 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
             absoluteError / Swift.max(1, Swift.abs(library), Swift.abs(finiteDifference))
         }
 
+        /// The element's position and both values, on one line.
+        ///
+        /// ```swift
+        /// print(checkGradient(of: { $0.sum() }, at: Tensor([1])).worst!)
+        /// // [0] (flat 0): library 1.0, finite differences 1.0
+        /// ```
         public var description: String {
             let place = "\(index) (flat \(flatIndex))"
             return "\(leaf == 0 ? "" : "leaf \(leaf) ")\(place): library \(library), finite differences \(finiteDifference)"
@@ -69,23 +95,65 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
     }
 
     /// What was checked, e.g. `"gradient"` or `"Hessian-vector product"`.
+    ///
+    /// ```swift
+    /// checkGradient(of: { $0.sum() }, at: Tensor([1])).quantity    // "gradient"
+    /// ```
     public let quantity: String
     /// The finite-difference step used.
+    ///
+    /// ```swift
+    /// checkGradient(of: { $0.sum() }, at: Tensor([1]), epsilon: 1e-5).epsilon    // 1e-05
+    /// ```
     public let epsilon: Double
     /// Higher's values, one tensor per compared leaf, as Float64.
+    ///
+    /// ```swift
+    /// checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2])).library[0].scalars    // [2.0, 4.0]
+    /// ```
     public let library: [Tensor]
     /// The central finite differences, with the same shapes, as Float64.
+    ///
+    /// ```swift
+    /// let result = checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2]))
+    /// print(result.finiteDifferences[0].scalars)    // close to [2.0, 4.0]
+    /// ```
     public let finiteDifferences: [Tensor]
     /// The largest `|a − n|` over all elements (NaN if any element is NaN).
+    ///
+    /// ```swift
+    /// let result = checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2]))
+    /// print(result.maxAbsoluteError)    // tiny: round-off in the finite differences
+    /// ```
     public let maxAbsoluteError: Double
     /// The largest `|a − n| / max(|a|, |n|)` over all elements (NaN if any is NaN).
+    ///
+    /// ```swift
+    /// let result = checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2]))
+    /// precondition(result.maxRelativeError < 1e-6, "\(result)")
+    /// ```
     public let maxRelativeError: Double
     /// The element with the largest absolute error, `nil` when nothing was compared.
+    ///
+    /// ```swift
+    /// let result = checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2]))
+    /// if let w = result.worstAbsolute { print("largest absolute error at", w.index) }
+    /// ```
     public let worstAbsolute: Element?
     /// The element with the largest relative error, `nil` when nothing was compared.
+    ///
+    /// ```swift
+    /// let result = checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2]))
+    /// if let w = result.worstRelative { print("largest relative error at", w.index) }
+    /// ```
     public let worstRelative: Element?
     /// The element with the largest ``Element/scaledError``: the one that decides
     /// ``passes(tolerance:)``; `nil` when nothing was compared.
+    ///
+    /// ```swift
+    /// let result = checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2]))
+    /// if let w = result.worst { print(w, w.scaledError) }
+    /// ```
     public let worst: Element?
 
     /// Compares `library` with `finiteDifferences` leaf by leaf (same shapes).
@@ -178,6 +246,13 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
         return bad
     }
 
+    /// A summary: what was checked, whether it passes at tolerance 10⁻⁶, the largest errors
+    /// and the elements where they occur.
+    ///
+    /// ```swift
+    /// print(checkGradient(of: { ($0 * $0).sum() }, at: Tensor([1, 2])))
+    /// // gradient check (ε = 1e-06, 2 elements): passes at tolerance 1e-6; max absolute error …
+    /// ```
     public var description: String {
         let count = library.reduce(0) { $0 + $1.count }
         let tensors = library.count == 1 ? "" : " in \(library.count) tensors"

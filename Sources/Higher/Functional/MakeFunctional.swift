@@ -13,10 +13,28 @@
 /// }
 /// ```
 public struct FunctionalModule<M: Module>: FunctionalModel {
+    /// The wrapped module's input type.
+    ///
+    /// ```swift
+    /// let x: FunctionalModule<Linear>.Input = Tensor.ones([8, 4])
+    /// ```
     public typealias Input = M.Input
+    /// The wrapped module's output type.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// let f = makeFunctional(Linear(4, 3, using: &rng))
+    /// let y: FunctionalModule<Linear>.Output = try f(Tensor.ones([8, 4]), parameters: f.parameters)
+    /// ```
     public typealias Output = M.Output
 
     /// The module behind this function.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// let fc = Linear(4, 3, using: &rng)
+    /// makeFunctional(fc).module === fc    // true
+    /// ```
     public let module: M
     let layout: ModuleLayout
 

@@ -14,8 +14,16 @@
 /// ```
 public struct Parameters: Sendable {
     /// The paths, in order.
+    ///
+    /// ```swift
+    /// Parameters([("w", Tensor.ones([2])), ("b", Tensor.zeros([1]))]).paths    // ["w", "b"]
+    /// ```
     public private(set) var paths: [String]
     /// The tensors, in the order of ``paths``.
+    ///
+    /// ```swift
+    /// Parameters([("w", Tensor.ones([2])), ("b", Tensor.zeros([1]))]).tensors[1].shape    // [1]
+    /// ```
     public private(set) var tensors: [Tensor]
     private var index: [String: Int]
 
@@ -169,6 +177,14 @@ extension Parameters: ExpressibleByDictionaryLiteral {
 }
 
 extension Parameters: CustomStringConvertible {
+    /// A summary: the number of tensors and scalars, then one line per path with its dtype
+    /// and shape.
+    ///
+    /// ```swift
+    /// print(Parameters([("w", Tensor.ones([2, 3]))]))
+    /// // Parameters(1 tensors, 6 scalars)
+    /// //   w: float64 [2, 3]
+    /// ```
     public var description: String {
         let lines = zip(paths, tensors).map { "  \($0): \($1.dtype) \($1.shape)" }
         return "Parameters(\(count) tensors, \(scalarCount) scalars)\n" + lines.joined(separator: "\n")

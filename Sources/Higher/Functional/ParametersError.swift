@@ -19,6 +19,11 @@ public enum ParametersError: Error, Equatable, CustomStringConvertible {
     /// The trees list the same paths in a different order.
     case orderMismatch(position: Int, expected: String, actual: String)
 
+    /// A message naming the path and what does not fit.
+    ///
+    /// ```swift
+    /// print(ParametersError.missingPath("fc.bias", in: "gradients"))    // gradients: missing path "fc.bias"
+    /// ```
     public var description: String {
         switch self {
         case let .missingPath(path, context):

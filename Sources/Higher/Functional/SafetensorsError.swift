@@ -20,6 +20,12 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
     /// The file could not be read or written.
     case file(path: String, reason: String)
 
+    /// A message naming the tensor or file and the problem.
+    ///
+    /// ```swift
+    /// print(SafetensorsError.file(path: "w.safetensors", reason: "not found"))
+    /// // safetensors: w.safetensors: not found
+    /// ```
     public var description: String {
         switch self {
         case .truncated(let what):

@@ -31,32 +31,90 @@
 /// meta-parameters (its gradient then flows into them).
 public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     /// A loss as a function of the model at one step.
+    ///
+    /// ```swift
+    /// let loss: InnerLoop<FunctionalModule<Linear>, SGD>.Loss = { m in
+    ///     meanSquaredError(predicted: try m(x), target: y)
+    /// }
+    /// ```
     public typealias Loss = (StepModel<Model>) throws -> Tensor
 
     /// The model being adapted.
+    ///
+    /// ```swift
+    /// let prediction = try loop.model(x, parameters: loop.parameters)    // the output at the current weights
+    /// ```
     public let model: Model
     /// The optimizer of the inner loop.
+    ///
+    /// ```swift
+    /// let lr = loop.optimizer.hyper.lr    // the learning rate of steps given no `hyper`
+    /// ```
     public let optimizer: Opt
     /// How ``metaGradient(_:)`` differentiates.
+    ///
+    /// ```swift
+    /// InnerLoop(model: f, optimizer: SGD(lr: 0.01), strategy: .firstOrder).strategy    // .firstOrder
+    /// ```
     public let strategy: MetaGradientStrategy
     /// The meta-parameters the loss functions see as `m.meta`.
+    ///
+    /// ```swift
+    /// let loop = InnerLoop(model: f, optimizer: SGD(lr: 0.01), metaParameters: ["scale": Tensor(1)])
+    /// loop.metaParameters.paths    // ["scale"]
+    /// ```
     public let metaParameters: Parameters
     /// Whether ``MetaGradient/initialParameters`` is computed.
+    ///
+    /// ```swift
+    /// InnerLoop(model: f, optimizer: SGD(lr: 0.01), initialWeightsReceiveGradients: false)
+    ///     .initialWeightsReceiveGradients    // false
+    /// ```
     public let initialWeightsReceiveGradients: Bool
     /// Whether ``MetaGradient/hyperparametersPerStep`` is computed.
+    ///
+    /// ```swift
+    /// InnerLoop(model: f, optimizer: SGD(lr: 0.01), hyperparametersReceiveGradients: false)
+    ///     .hyperparametersReceiveGradients    // false
+    /// ```
     public let hyperparametersReceiveGradients: Bool
     /// Whether the loop keeps what a meta-gradient needs.
+    ///
+    /// ```swift
+    /// InnerLoop(model: f, optimizer: SGD(lr: 0.01), differentiable: false).isDifferentiable    // false
+    /// ```
     public let isDifferentiable: Bool
     /// Whether a NaN or infinite inner loss stops the loop with ``InnerLoopError/nonFiniteLoss(step:value:)``.
+    ///
+    /// ```swift
+    /// loop.checksFiniteLoss = false    // let NaN and infinite inner losses through
+    /// ```
     public var checksFiniteLoss: Bool
 
     /// The parameters after the steps taken so far.
+    ///
+    /// ```swift
+    /// let adapted = loop.parameters    // the fast weights after the steps so far
+    /// ```
     public private(set) var parameters: Parameters
     /// The optimizer state after the steps taken so far.
+    ///
+    /// ```swift
+    /// let state = loop.optimizerState    // e.g. SGD's momentum buffer, Adam's moment estimates
+    /// ```
     public private(set) var optimizerState: Opt.State
     /// The buffers (running statistics…) after the steps taken so far.
+    ///
+    /// ```swift
+    /// let statistics = loop.buffers    // e.g. batch-norm running statistics after the steps so far
+    /// ```
     public private(set) var buffers: Parameters
     /// The number of steps taken.
+    ///
+    /// ```swift
+    /// try loop.step { m in meanSquaredError(predicted: try m(x), target: y) }
+    /// print(loop.stepCount)    // one more than before the call
+    /// ```
     public var stepCount: Int { records.count }
 
     var records: [StepRecord] = []

@@ -15,6 +15,12 @@ public enum InnerLoopError: Error, Equatable, CustomStringConvertible {
     /// A meta-gradient was asked of a loop made with `differentiable: false`.
     case notDifferentiable
 
+    /// A message naming the step or the call and what went wrong.
+    ///
+    /// ```swift
+    /// print(InnerLoopError.nonFiniteLoss(step: 3, value: .nan))
+    /// // inner loop step 3: the loss is nan (pass checksFiniteLoss: false to allow it)
+    /// ```
     public var description: String {
         switch self {
         case let .nonScalarLoss(step, shape):

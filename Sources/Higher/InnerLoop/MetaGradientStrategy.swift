@@ -43,15 +43,31 @@ public enum MetaGradientStrategy: Sendable, Hashable {
 /// ```
 public struct MetaGradient<Opt: Optimizer> {
     /// The outer loss (a plain value).
+    ///
+    /// ```swift
+    /// print(result.outerLoss.item)    // the query loss after adaptation
+    /// ```
     public let outerLoss: Tensor
     /// The gradient with respect to the initial weights; `nil` when the loop was made with
     /// `initialWeightsReceiveGradients: false`.
+    ///
+    /// ```swift
+    /// let metaGradient = result.initialParameters!    // the same paths as the model's parameters
+    /// ```
     public let initialParameters: Parameters?
     /// The gradient with respect to the loop's meta-parameters (empty if there are none).
+    ///
+    /// ```swift
+    /// for (path, g) in result.metaParameters.elements { print(path, g.shape) }
+    /// ```
     public let metaParameters: Parameters
     /// The gradient with respect to the hyperparameter values used at each step, in
     /// step order (zeros for steps a truncated strategy does not reach); empty when the
     /// loop was made with `hyperparametersReceiveGradients: false`.
+    ///
+    /// ```swift
+    /// let lrGradients = result.hyperparametersPerStep.map { $0.lr.tensor!.item }    // one per step
+    /// ```
     public let hyperparametersPerStep: [Opt.Hyper]
 
     /// The gradient with respect to one hyperparameter value shared by every step: the

@@ -15,8 +15,16 @@ import Synchronization
 /// ```
 public struct StepModel<Model: FunctionalModel> {
     /// The model's parameters at this step (traced while the library differentiates).
+    ///
+    /// ```swift
+    /// let w = m.parameters.tensor(at: "weight")    // inside a loss: this step's weight
+    /// ```
     public let parameters: Parameters
     /// The loop's meta-parameters (learned loss, per-example weights, distilled data…).
+    ///
+    /// ```swift
+    /// let weights = m.meta.tensor(at: "exampleWeights")    // inside a loss: a meta-parameter
+    /// ```
     public let meta: Parameters
     let model: Model
     let buffers: BufferSlot

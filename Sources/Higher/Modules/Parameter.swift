@@ -19,6 +19,10 @@ public final class Parameter: Sendable {
     private let storage: Mutex<Tensor>
     /// Frozen parameters are used in the forward pass but neither trained nor
     /// differentiated: ``makeFunctional(_:)`` keeps them out of the parameter tree.
+    ///
+    /// ```swift
+    /// Parameter(wrappedValue: Tensor.zeros([2]), frozen: true).isFrozen    // true
+    /// ```
     public let isFrozen: Bool
 
     /// A parameter holding `wrappedValue`.

@@ -29,12 +29,28 @@ public struct ASGD: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// ASGD.Hyper().lr.values     // [0.01]
+        /// ```
         public var lr: Hyperparameter
         /// The decay term of the step size η.
+        ///
+        /// ```swift
+        /// ASGD.Hyper(lambd: 1e-3).lambd.values     // [0.001]
+        /// ```
         public var lambd: Hyperparameter
-        /// The decay rate of the running average of squared gradients.
+        /// The exponent of the step size's decay, `η_t = lr / (1 + λ·lr·(t − 1))^α`.
+        ///
+        /// ```swift
+        /// ASGD.Hyper().alpha.values     // [0.75]
+        /// ```
         public var alpha: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// ASGD(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -75,8 +91,17 @@ public struct ASGD: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// ASGD().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The averaged parameters.
+        ///
+        /// ```swift
+        /// (state, params) = try ASGD(t0: 0).step(state, params, grads)
+        /// let averaged = state.ax     // evaluate with these instead of params
+        /// ```
         public var ax: Parameters
 
         /// A state from its parts.
@@ -107,10 +132,22 @@ public struct ASGD: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// ASGD(lr: 0.05).hyper.lr.values     // [0.05]
+    /// ```
     public var hyper: Hyper
     /// The step after which averaging starts.
+    ///
+    /// ```swift
+    /// ASGD(t0: 100).t0     // 100.0
+    /// ```
     public var t0: Double
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = ASGD(lr: 0.01, maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// ASGD with torch's defaults for everything not given.

@@ -26,12 +26,28 @@ public struct Adadelta: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Adadelta.Hyper().lr.values     // [1.0]
+        /// ```
         public var lr: Hyperparameter
         /// The decay rate of the running averages.
+        ///
+        /// ```swift
+        /// Adadelta.Hyper().rho.values     // [0.9]
+        /// ```
         public var rho: Hyperparameter
         /// The term added to the denominator for numerical stability.
+        ///
+        /// ```swift
+        /// Adadelta.Hyper().eps.values     // [1e-06]
+        /// ```
         public var eps: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// Adadelta(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -72,10 +88,22 @@ public struct Adadelta: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Adadelta().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of squared gradients.
+        ///
+        /// ```swift
+        /// let s = state.squareAvg["w"]     // for the parameter "w"
+        /// ```
         public var squareAvg: Parameters
         /// The running average of squared updates.
+        ///
+        /// ```swift
+        /// let a = state.accDelta["w"]     // for the parameter "w"
+        /// ```
         public var accDelta: Parameters
 
         /// A state from its parts.
@@ -107,8 +135,16 @@ public struct Adadelta: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Adadelta(rho: 0.95).hyper.rho.values     // [0.95]
+    /// ```
     public var hyper: Hyper
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Adadelta(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// Adadelta with torch's defaults for everything not given.

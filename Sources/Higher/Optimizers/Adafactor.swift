@@ -37,16 +37,41 @@ public struct Adafactor: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Adafactor.Hyper().lr.values     // [0.01]
+        /// ```
         public var lr: Hyperparameter
         /// The exponent of the second moment's decay rate `t^beta2Decay`.
+        ///
+        /// ```swift
+        /// Adafactor.Hyper().beta2Decay.values     // [-0.8]
+        /// ```
         public var beta2Decay: Hyperparameter
         /// The floor of the second-moment estimate (`nil`: the dtype's machine epsilon).
+        ///
+        /// ```swift
+        /// Adafactor.Hyper().eps1 == nil     // true
+        /// Adafactor(eps: (1e-30, 1e-3)).hyper.eps1?.values     // [1e-30]
+        /// ```
         public var eps1: Hyperparameter?
         /// The floor of the relative step size's parameter scale.
+        ///
+        /// ```swift
+        /// Adafactor.Hyper().eps2.values     // [0.001]
+        /// ```
         public var eps2: Hyperparameter
         /// The update-clipping threshold.
+        ///
+        /// ```swift
+        /// Adafactor.Hyper(d: 2).d.values     // [2.0]
+        /// ```
         public var d: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// Adafactor(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -95,12 +120,31 @@ public struct Adafactor: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Adafactor().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The row factors of the second moment, for parameters of rank ≥ 2.
+        ///
+        /// ```swift
+        /// let s = Adafactor().initialState(for: ["w": Tensor.ones([3, 4])])
+        /// s.rowVar["w"]?.shape     // [3, 1]
+        /// ```
         public var rowVar: Parameters
         /// The column factors of the second moment, for parameters of rank ≥ 2.
+        ///
+        /// ```swift
+        /// let s = Adafactor().initialState(for: ["w": Tensor.ones([3, 4])])
+        /// s.colVar["w"]?.shape     // [1, 4]
+        /// ```
         public var colVar: Parameters
         /// The second moment, for parameters of rank ≤ 1.
+        ///
+        /// ```swift
+        /// let s = Adafactor().initialState(for: ["w": Tensor.ones([3, 4]), "b": Tensor.zeros([4])])
+        /// s.variance.paths     // ["b"]
+        /// ```
         public var variance: Parameters
 
         /// A state from its parts.
@@ -134,8 +178,16 @@ public struct Adafactor: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Adafactor(lr: 0.02).hyper.lr.values     // [0.02]
+    /// ```
     public var hyper: Hyper
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Adafactor(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// Adafactor with torch's defaults for everything not given; `eps.0 == nil` uses the

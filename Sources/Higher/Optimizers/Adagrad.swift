@@ -28,12 +28,28 @@ public struct Adagrad: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Adagrad.Hyper().lr.values     // [0.01]
+        /// ```
         public var lr: Hyperparameter
         /// The learning-rate decay per step.
+        ///
+        /// ```swift
+        /// Adagrad(lrDecay: 1e-3).hyper.lrDecay.values     // [0.001]
+        /// ```
         public var lrDecay: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// Adagrad(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
         /// The term added to the denominator for numerical stability.
+        ///
+        /// ```swift
+        /// Adagrad.Hyper().eps.values     // [1e-10]
+        /// ```
         public var eps: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -74,8 +90,17 @@ public struct Adagrad: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Adagrad().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running sum of squared gradients.
+        ///
+        /// ```swift
+        /// let s = Adagrad(initialAccumulatorValue: 0.1).initialState(for: ["w": Tensor.zeros([2])])
+        /// s.sum["w"]?.scalars     // [0.1, 0.1]
+        /// ```
         public var sum: Parameters
 
         /// A state from its parts.
@@ -106,11 +131,23 @@ public struct Adagrad: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Adagrad(lr: 0.1).hyper.lr.values     // [0.1]
+    /// ```
     public var hyper: Hyper
     /// The value the sum of squares starts from. It only shapes ``initialState(for:)``;
     /// a traced value makes the initial state (and so the unroll) differentiable in it.
+    ///
+    /// ```swift
+    /// Adagrad(initialAccumulatorValue: 0.1).initialAccumulatorValue.values     // [0.1]
+    /// ```
     public var initialAccumulatorValue: Hyperparameter
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Adagrad(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// Adagrad with torch's defaults for everything not given.

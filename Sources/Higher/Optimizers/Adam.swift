@@ -33,14 +33,34 @@ public struct Adam: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Adam.Hyper().lr.values     // [0.001]
+        /// ```
         public var lr: Hyperparameter
         /// The decay rate of the first moment.
+        ///
+        /// ```swift
+        /// Adam.Hyper().beta1.values     // [0.9]
+        /// ```
         public var beta1: Hyperparameter
         /// The decay rate of the second moment.
+        ///
+        /// ```swift
+        /// Adam(betas: (0.9, 0.98)).hyper.beta2.values     // [0.98]
+        /// ```
         public var beta2: Hyperparameter
         /// The term added to the denominator for numerical stability.
+        ///
+        /// ```swift
+        /// Adam.Hyper().eps.values     // [1e-08]
+        /// ```
         public var eps: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// Adam(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with torch's Adam defaults for everything not given.
@@ -85,12 +105,28 @@ public struct Adam: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Adam().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of gradients (first moment).
+        ///
+        /// ```swift
+        /// let m = state.expAvg["w"]     // for the parameter "w"
+        /// ```
         public var expAvg: Parameters
         /// The running average of squared gradients (second moment).
+        ///
+        /// ```swift
+        /// let v = state.expAvgSq["w"]     // for the parameter "w"
+        /// ```
         public var expAvgSq: Parameters
         /// The running maximum of the second moment (AMSGrad only).
+        ///
+        /// ```swift
+        /// Adam().initialState(for: params).maxExpAvgSq == nil     // true
+        /// ```
         public var maxExpAvgSq: Parameters?
 
         /// A state from its parts.
@@ -124,13 +160,30 @@ public struct Adam: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Adam(lr: 0.01).hyper.lr.values     // [0.01]
+    /// ```
     public var hyper: Hyper
     /// Normalize by the running maximum of the second moment (AMSGrad).
+    ///
+    /// ```swift
+    /// var adam = Adam(lr: 0.01)
+    /// adam.amsgrad = true     // initialState(for:) now includes maxExpAvgSq
+    /// ```
     public var amsgrad: Bool
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Adam(lr: 0.01, maximize: true)
+    /// ```
     public var maximize: Bool
     /// Decay the parameters directly (`p·(1 − lr·weightDecay)`, AdamW) instead of
     /// adding `weightDecay·p` to the gradient.
+    ///
+    /// ```swift
+    /// let adamw = Adam(weightDecay: 0.01, decoupledWeightDecay: true)     // as AdamW(weightDecay: 0.01)
+    /// ```
     public var decoupledWeightDecay: Bool
 
     /// Adam with torch's defaults for everything not given. Stops on invalid settings
@@ -187,15 +240,35 @@ public struct Adam: Optimizer {
 /// ```
 public struct AdamW: Optimizer {
     /// Adam's settings.
+    ///
+    /// ```swift
+    /// let h: AdamW.Hyper = Adam.Hyper(lr: 3e-4, weightDecay: 0.01)
+    /// ```
     public typealias Hyper = Adam.Hyper
     /// Adam's state.
+    ///
+    /// ```swift
+    /// let s: AdamW.State = AdamW().initialState(for: params)
+    /// ```
     public typealias State = Adam.State
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// AdamW().hyper.weightDecay.values     // [0.01]
+    /// ```
     public var hyper: Hyper
     /// Normalize by the running maximum of the second moment (AMSGrad).
+    ///
+    /// ```swift
+    /// AdamW(amsgrad: true).initialState(for: params).maxExpAvgSq != nil     // true
+    /// ```
     public var amsgrad: Bool
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = AdamW(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// AdamW with torch's defaults for everything not given.

@@ -25,14 +25,34 @@ public struct Adamax: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Adamax.Hyper().lr.values     // [0.002]
+        /// ```
         public var lr: Hyperparameter
         /// The decay rate of the first moment.
+        ///
+        /// ```swift
+        /// Adamax.Hyper().beta1.values     // [0.9]
+        /// ```
         public var beta1: Hyperparameter
-        /// The decay rate of the second moment.
+        /// The decay rate of the exponentially weighted infinity norm.
+        ///
+        /// ```swift
+        /// Adamax.Hyper().beta2.values     // [0.999]
+        /// ```
         public var beta2: Hyperparameter
         /// The term added to the denominator for numerical stability.
+        ///
+        /// ```swift
+        /// Adamax.Hyper().eps.values     // [1e-08]
+        /// ```
         public var eps: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// Adamax(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -75,10 +95,22 @@ public struct Adamax: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Adamax().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of gradients (first moment).
+        ///
+        /// ```swift
+        /// let m = state.expAvg["w"]     // for the parameter "w"
+        /// ```
         public var expAvg: Parameters
         /// The exponentially weighted infinity norm of the gradients.
+        ///
+        /// ```swift
+        /// let u = state.expInf["w"]     // for the parameter "w"
+        /// ```
         public var expInf: Parameters
 
         /// A state from its parts.
@@ -110,8 +142,16 @@ public struct Adamax: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Adamax(lr: 0.01).hyper.lr.values     // [0.01]
+    /// ```
     public var hyper: Hyper
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Adamax(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// Adamax with torch's defaults for everything not given.

@@ -79,13 +79,30 @@ public struct GradientTransform: Sendable {
 /// ```
 public struct TransformedGradients<Base: Optimizer>: Optimizer {
     /// The base optimizer's settings.
+    ///
+    /// ```swift
+    /// let h: TransformedGradients<SGD>.Hyper = SGD.Hyper(lr: 0.1)
+    /// ```
     public typealias Hyper = Base.Hyper
     /// The base optimizer's state.
+    ///
+    /// ```swift
+    /// let s: TransformedGradients<SGD>.State = SGD().initialState(for: params)
+    /// ```
     public typealias State = Base.State
 
     /// The optimizer that receives the transformed gradients.
+    ///
+    /// ```swift
+    /// SGD(lr: 0.1).transformingGradients(.clipByValue(1)).base.hyper.lr.values     // [0.1]
+    /// ```
     public var base: Base
     /// The transform.
+    ///
+    /// ```swift
+    /// let opt = SGD(lr: 0.1).transformingGradients(.clipByValue(1))
+    /// let seen = try opt.transform(grads)     // what the base optimizer receives
+    /// ```
     public var transform: GradientTransform
 
     /// `base` fed with `transform(grads)`.
@@ -99,6 +116,10 @@ public struct TransformedGradients<Base: Optimizer>: Optimizer {
     }
 
     /// The base optimizer's settings.
+    ///
+    /// ```swift
+    /// SGD(lr: 0.1).transformingGradients(.clipByValue(1)).hyper.lr.values     // [0.1]
+    /// ```
     public var hyper: Hyper { base.hyper }
 
     /// The base optimizer's initial state.

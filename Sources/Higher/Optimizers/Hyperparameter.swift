@@ -204,6 +204,12 @@ extension Hyperparameter: DifferentiableTree {
 
 extension Hyperparameter: CustomStringConvertible {
     /// The number, the tensor, or the number of per-parameter tensors.
+    ///
+    /// ```swift
+    /// Hyperparameter(0.5).description     // "0.5"
+    /// let lrs = Hyperparameter(perParameter: ["w": Tensor(0.1), "b": Tensor(0.2)])
+    /// print(lrs)     // per-parameter(2 tensors)
+    /// ```
     public var description: String {
         switch storage {
         case .shared(let t): return t.count == 1 ? "\(t.item)" : "\(t)"

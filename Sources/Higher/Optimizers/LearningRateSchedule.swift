@@ -37,6 +37,10 @@ func scheduleScalar(_ h: Hyperparameter, _ schedule: String, _ name: String) -> 
 /// ```
 public struct ConstantSchedule: LearningRateSchedule {
     /// The learning rate.
+    ///
+    /// ```swift
+    /// ConstantSchedule(0.01).rate.values     // [0.01]
+    /// ```
     public var rate: Hyperparameter
 
     /// The rate `rate` at every step.
@@ -82,10 +86,22 @@ public struct ConstantSchedule: LearningRateSchedule {
 /// ```
 public struct StepSchedule: LearningRateSchedule {
     /// The rate at step 0.
+    ///
+    /// ```swift
+    /// StepSchedule(initial: 0.1, stepSize: 30).initial.values     // [0.1]
+    /// ```
     public var initial: Hyperparameter
     /// The decay factor.
+    ///
+    /// ```swift
+    /// StepSchedule(initial: 0.1, stepSize: 30, gamma: 0.5).gamma.values     // [0.5]
+    /// ```
     public var gamma: Hyperparameter
     /// The number of steps between decays.
+    ///
+    /// ```swift
+    /// StepSchedule(initial: 0.1, stepSize: 30).stepSize     // 30
+    /// ```
     public var stepSize: Int
 
     /// A step decay; stops unless `stepSize > 0`.
@@ -138,8 +154,16 @@ public struct StepSchedule: LearningRateSchedule {
 /// ```
 public struct ExponentialSchedule: LearningRateSchedule {
     /// The rate at step 0.
+    ///
+    /// ```swift
+    /// ExponentialSchedule(initial: 0.1, gamma: 0.9).initial.values     // [0.1]
+    /// ```
     public var initial: Hyperparameter
     /// The decay factor.
+    ///
+    /// ```swift
+    /// ExponentialSchedule(initial: 0.1, gamma: 0.9).gamma.values     // [0.9]
+    /// ```
     public var gamma: Hyperparameter
 
     /// An exponential decay.
@@ -193,10 +217,22 @@ public struct ExponentialSchedule: LearningRateSchedule {
 /// ```
 public struct CosineSchedule: LearningRateSchedule {
     /// The rate at step 0.
+    ///
+    /// ```swift
+    /// CosineSchedule(initial: 0.1, period: 100).initial.values     // [0.1]
+    /// ```
     public var initial: Hyperparameter
     /// The rate at the end of the period.
+    ///
+    /// ```swift
+    /// CosineSchedule(initial: 0.1, period: 100).minimum.values     // [0.0]
+    /// ```
     public var minimum: Hyperparameter
     /// The number of steps from `initial` to `minimum`.
+    ///
+    /// ```swift
+    /// CosineSchedule(initial: 0.1, period: 100).period     // 100
+    /// ```
     public var period: Int
 
     /// A cosine decay; stops unless `period > 0`.
@@ -251,11 +287,23 @@ public struct CosineSchedule: LearningRateSchedule {
 /// s.value(atStep: 0).item     // 0 with the default startFactor 0
 /// ```
 public struct LinearWarmup<Base: LearningRateSchedule>: LearningRateSchedule {
-    /// The base optimizer's state.
+    /// The schedule whose rate the warmup scales.
+    ///
+    /// ```swift
+    /// LinearWarmup(ConstantSchedule(0.1), steps: 10).base.rate.values     // [0.1]
+    /// ```
     public var base: Base
     /// The fraction of the base rate at step 0.
+    ///
+    /// ```swift
+    /// LinearWarmup(ConstantSchedule(0.1), steps: 10).startFactor.values     // [0.0]
+    /// ```
     public var startFactor: Hyperparameter
     /// The length of the warmup.
+    ///
+    /// ```swift
+    /// LinearWarmup(ConstantSchedule(0.1), steps: 10).steps     // 10
+    /// ```
     public var steps: Int
 
     /// A warmup of `steps` steps from `startFactor` times the base rate; stops unless
@@ -326,18 +374,46 @@ public struct OneCycleSchedule: LearningRateSchedule {
     }
 
     /// The peak rate.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100).maxRate.values     // [0.1]
+    /// ```
     public var maxRate: Hyperparameter
     /// The initial rate is `maxRate / divFactor`.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100).divFactor.values     // [25.0]
+    /// ```
     public var divFactor: Hyperparameter
     /// The final rate is the initial rate divided by `finalDivFactor`.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100).finalDivFactor.values     // [10000.0]
+    /// ```
     public var finalDivFactor: Hyperparameter
     /// The length of the cycle in steps.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100).totalSteps     // 100
+    /// ```
     public var totalSteps: Int
     /// The fraction of the cycle spent rising.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100).pctStart     // 0.3
+    /// ```
     public var pctStart: Double
     /// How the rate moves between phase endpoints.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100).annealing == .cosine     // true
+    /// ```
     public var annealing: Annealing
     /// Whether the rate goes back to the initial rate before the final decay.
+    ///
+    /// ```swift
+    /// OneCycleSchedule(maxRate: 0.1, totalSteps: 100, threePhase: true).threePhase     // true
+    /// ```
     public var threePhase: Bool
 
     /// A one-cycle schedule with torch's defaults (`pctStart = 0.3`, `divFactor = 25`,

@@ -28,12 +28,28 @@ public struct Lion: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Lion.Hyper().lr.values     // [0.0001]
+        /// ```
         public var lr: Hyperparameter
-        /// The decay rate of the first moment.
+        /// The weight of the momentum in the update's direction, `c = β₁·m + (1 − β₁)·g`.
+        ///
+        /// ```swift
+        /// Lion.Hyper().beta1.values     // [0.9]
+        /// ```
         public var beta1: Hyperparameter
-        /// The decay rate of the second moment.
+        /// The decay rate of the momentum.
+        ///
+        /// ```swift
+        /// Lion.Hyper().beta2.values     // [0.99]
+        /// ```
         public var beta2: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// Lion(weightDecay: 1.0).hyper.weightDecay.values     // [1.0]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with the paper's defaults for everything not given.
@@ -74,8 +90,16 @@ public struct Lion: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Lion().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of gradients (first moment).
+        ///
+        /// ```swift
+        /// let m = state.expAvg["w"]     // for the parameter "w"
+        /// ```
         public var expAvg: Parameters
 
         /// A state from its parts.
@@ -106,8 +130,16 @@ public struct Lion: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Lion(lr: 3e-4).hyper.lr.values     // [0.0003]
+    /// ```
     public var hyper: Hyper
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Lion(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// Lion with the paper's defaults for everything not given.

@@ -17,7 +17,7 @@
 /// `momentumDecay = 0.004`, coupled weight decay.
 ///
 /// ```swift
-/// let nadam = NAdam(lr: 0.002, decoupledWeightDecay: true, weightDecay: 0.01)
+/// let nadam = NAdam(lr: 0.002, weightDecay: 0.01, decoupledWeightDecay: true)
 /// (state, params) = try nadam.step(state, params, grads)
 /// ```
 public struct NAdam: Optimizer {
@@ -28,16 +28,40 @@ public struct NAdam: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// NAdam.Hyper().lr.values     // [0.002]
+        /// ```
         public var lr: Hyperparameter
         /// The decay rate of the first moment.
+        ///
+        /// ```swift
+        /// NAdam.Hyper().beta1.values     // [0.9]
+        /// ```
         public var beta1: Hyperparameter
         /// The decay rate of the second moment.
+        ///
+        /// ```swift
+        /// NAdam.Hyper().beta2.values     // [0.999]
+        /// ```
         public var beta2: Hyperparameter
         /// The term added to the denominator for numerical stability.
+        ///
+        /// ```swift
+        /// NAdam.Hyper().eps.values     // [1e-08]
+        /// ```
         public var eps: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// NAdam(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
         /// The decay of the momentum schedule.
+        ///
+        /// ```swift
+        /// NAdam.Hyper().momentumDecay.values     // [0.004]
+        /// ```
         public var momentumDecay: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -85,12 +109,28 @@ public struct NAdam: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// NAdam().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of gradients (first moment).
+        ///
+        /// ```swift
+        /// let m = state.expAvg["w"]     // for the parameter "w"
+        /// ```
         public var expAvg: Parameters
         /// The running average of squared gradients (second moment).
+        ///
+        /// ```swift
+        /// let v = state.expAvgSq["w"]     // for the parameter "w"
+        /// ```
         public var expAvgSq: Parameters
         /// The running product of the momentum schedule, one tensor per path.
+        ///
+        /// ```swift
+        /// NAdam().initialState(for: ["w": Tensor.zeros([2])]).muProduct["w"]?.item     // 1.0
+        /// ```
         public var muProduct: Parameters
 
         /// A state from its parts.
@@ -124,11 +164,23 @@ public struct NAdam: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// NAdam(lr: 0.001).hyper.lr.values     // [0.001]
+    /// ```
     public var hyper: Hyper
     /// Decay the parameters directly (`p·(1 − lr·weightDecay)`, NAdamW) instead of
     /// adding `weightDecay·p` to the gradient.
+    ///
+    /// ```swift
+    /// let nadamw = NAdam(weightDecay: 0.01, decoupledWeightDecay: true)
+    /// ```
     public var decoupledWeightDecay: Bool
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = NAdam(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// NAdam with torch's defaults for everything not given.

@@ -58,13 +58,32 @@ public struct ParameterSelector: Sendable {
 /// ```
 public struct ParameterGroups<Base: Optimizer>: Optimizer {
     /// One settings value per group, the default's last.
+    ///
+    /// ```swift
+    /// let h: ParameterGroups<SGD>.Hyper = [SGD.Hyper(lr: 1), SGD.Hyper(lr: 0.1)]
+    /// ```
     public typealias Hyper = [Base.Hyper]
     /// One state per group, the default's last.
+    ///
+    /// ```swift
+    /// let opt = ParameterGroups(default: SGD(lr: 0.1), groups: [(.prefix("head"), SGD(lr: 1))])
+    /// let s: ParameterGroups<SGD>.State = opt.initialState(for: params)     // s.count == 2
+    /// ```
     public typealias State = [Base.State]
 
     /// The groups, in matching order.
+    ///
+    /// ```swift
+    /// let opt = ParameterGroups(default: SGD(lr: 0.1), groups: [(.prefix("head"), SGD(lr: 1))])
+    /// opt.groups[0].optimizer.hyper.lr.values     // [1.0]
+    /// ```
     public var groups: [(selector: ParameterSelector, optimizer: Base)]
     /// The optimizer for parameters no group selects.
+    ///
+    /// ```swift
+    /// let opt = ParameterGroups(default: SGD(lr: 0.1), groups: [(.prefix("head"), SGD(lr: 1))])
+    /// opt.defaultOptimizer.hyper.lr.values     // [0.1]
+    /// ```
     public var defaultOptimizer: Base
 
     /// Groups checked in order, and the optimizer for the remaining parameters.

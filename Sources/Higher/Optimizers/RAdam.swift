@@ -24,6 +24,10 @@
 /// ```
 public struct RAdam: Optimizer {
     /// The same settings as Adam.
+    ///
+    /// ```swift
+    /// let h: RAdam.Hyper = Adam.Hyper(lr: 1e-3)
+    /// ```
     public typealias Hyper = Adam.Hyper
 
     /// The step count and the two moments.
@@ -33,10 +37,22 @@ public struct RAdam: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// RAdam().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of gradients (first moment).
+        ///
+        /// ```swift
+        /// let m = state.expAvg["w"]     // for the parameter "w"
+        /// ```
         public var expAvg: Parameters
         /// The running average of squared gradients (second moment).
+        ///
+        /// ```swift
+        /// let v = state.expAvgSq["w"]     // for the parameter "w"
+        /// ```
         public var expAvgSq: Parameters
 
         /// A state from its parts.
@@ -68,11 +84,23 @@ public struct RAdam: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// RAdam(lr: 0.01).hyper.lr.values     // [0.01]
+    /// ```
     public var hyper: Hyper
     /// Decay the parameters directly (`p·(1 − lr·weightDecay)`) instead of adding
     /// `weightDecay·p` to the gradient.
+    ///
+    /// ```swift
+    /// let radamw = RAdam(weightDecay: 0.01, decoupledWeightDecay: true)
+    /// ```
     public var decoupledWeightDecay: Bool
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = RAdam(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// RAdam with torch's defaults for everything not given.

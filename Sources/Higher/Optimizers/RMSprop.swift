@@ -29,14 +29,34 @@ public struct RMSprop: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// RMSprop.Hyper().lr.values     // [0.01]
+        /// ```
         public var lr: Hyperparameter
         /// The decay rate of the running average of squared gradients.
+        ///
+        /// ```swift
+        /// RMSprop.Hyper().alpha.values     // [0.99]
+        /// ```
         public var alpha: Hyperparameter
         /// The term added to the denominator for numerical stability.
+        ///
+        /// ```swift
+        /// RMSprop.Hyper().eps.values     // [1e-08]
+        /// ```
         public var eps: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// RMSprop(weightDecay: 0.01).hyper.weightDecay.values     // [0.01]
+        /// ```
         public var weightDecay: Hyperparameter
         /// The momentum factor (0: no momentum buffer).
+        ///
+        /// ```swift
+        /// RMSprop(momentum: 0.9).hyper.momentum.values     // [0.9]
+        /// ```
         public var momentum: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -81,12 +101,28 @@ public struct RMSprop: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// RMSprop().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The running average of squared gradients.
+        ///
+        /// ```swift
+        /// let s = state.squareAvg["w"]     // for the parameter "w"
+        /// ```
         public var squareAvg: Parameters
         /// The running average of gradients (centered only).
+        ///
+        /// ```swift
+        /// RMSprop().initialState(for: params).gradAvg == nil     // true
+        /// ```
         public var gradAvg: Parameters?
         /// The momentum buffer, when momentum is used.
+        ///
+        /// ```swift
+        /// RMSprop(momentum: 0.9).initialState(for: params).momentumBuffer != nil     // true
+        /// ```
         public var momentumBuffer: Parameters?
 
         /// A state from its parts.
@@ -120,10 +156,22 @@ public struct RMSprop: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// RMSprop(lr: 0.001).hyper.lr.values     // [0.001]
+    /// ```
     public var hyper: Hyper
     /// Normalize by an estimate of the gradient's variance instead of its second moment.
+    ///
+    /// ```swift
+    /// let centered = RMSprop(lr: 0.01, centered: true)
+    /// ```
     public var centered: Bool
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = RMSprop(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// RMSprop with torch's defaults for everything not given.

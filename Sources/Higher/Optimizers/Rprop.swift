@@ -31,14 +31,34 @@ public struct Rprop: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// Rprop.Hyper().lr.values     // [0.01]
+        /// ```
         public var lr: Hyperparameter
         /// The factor applied to a step size when the gradient changes sign.
+        ///
+        /// ```swift
+        /// Rprop.Hyper().etaMinus.values     // [0.5]
+        /// ```
         public var etaMinus: Hyperparameter
         /// The factor applied to a step size when the gradient keeps its sign.
+        ///
+        /// ```swift
+        /// Rprop.Hyper().etaPlus.values     // [1.2]
+        /// ```
         public var etaPlus: Hyperparameter
         /// The smallest step size.
+        ///
+        /// ```swift
+        /// Rprop.Hyper().minStepSize.values     // [1e-06]
+        /// ```
         public var minStepSize: Hyperparameter
         /// The largest step size.
+        ///
+        /// ```swift
+        /// Rprop.Hyper().maxStepSize.values     // [50.0]
+        /// ```
         public var maxStepSize: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -83,10 +103,23 @@ public struct Rprop: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// Rprop().initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The previous gradient, zeroed where its sign flipped.
+        ///
+        /// ```swift
+        /// let previous = state.prev["w"]     // for the parameter "w"
+        /// ```
         public var prev: Parameters
         /// The per-element step sizes.
+        ///
+        /// ```swift
+        /// let s = Rprop(lr: 0.05).initialState(for: ["w": Tensor.zeros([2])])
+        /// s.stepSize["w"]?.scalars     // [0.05, 0.05]
+        /// ```
         public var stepSize: Parameters
 
         /// A state from its parts.
@@ -118,8 +151,16 @@ public struct Rprop: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// Rprop(lr: 0.05).hyper.lr.values     // [0.05]
+    /// ```
     public var hyper: Hyper
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = Rprop(maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// Rprop with torch's defaults for everything not given.

@@ -32,12 +32,28 @@ public struct SGD: Optimizer {
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The learning rate.
+        ///
+        /// ```swift
+        /// SGD.Hyper().lr.values     // [0.001]
+        /// ```
         public var lr: Hyperparameter
         /// The momentum factor (0: no momentum buffer).
+        ///
+        /// ```swift
+        /// SGD(lr: 0.1, momentum: 0.9).hyper.momentum.values     // [0.9]
+        /// ```
         public var momentum: Hyperparameter
         /// Dampening of the gradient's share of the momentum buffer.
+        ///
+        /// ```swift
+        /// SGD(lr: 0.1, momentum: 0.9, dampening: 0.1).hyper.dampening.values     // [0.1]
+        /// ```
         public var dampening: Hyperparameter
         /// The weight decay (L2 penalty) factor.
+        ///
+        /// ```swift
+        /// SGD(lr: 0.1, weightDecay: 5e-4).hyper.weightDecay.values     // [0.0005]
+        /// ```
         public var weightDecay: Hyperparameter
 
         /// Settings with torch's defaults for everything not given.
@@ -85,8 +101,16 @@ public struct SGD: Optimizer {
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// SGD(lr: 0.1).initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The momentum buffer, when momentum is used.
+        ///
+        /// ```swift
+        /// SGD(lr: 0.1).initialState(for: params).momentumBuffer == nil     // true
+        /// ```
         public var momentumBuffer: Parameters?
 
         /// A state at `step` with the given buffer.
@@ -117,10 +141,22 @@ public struct SGD: Optimizer {
     }
 
     /// The settings this optimizer was made with, used by ``Optimizer/step(_:_:_:)``.
+    ///
+    /// ```swift
+    /// SGD(lr: 0.1).hyper.lr.values     // [0.1]
+    /// ```
     public var hyper: Hyper
     /// Nesterov momentum (needs momentum > 0 and zero dampening).
+    ///
+    /// ```swift
+    /// let sgd = SGD(lr: 0.1, momentum: 0.9, nesterov: true)
+    /// ```
     public var nesterov: Bool
     /// Ascend the objective instead of descending it.
+    ///
+    /// ```swift
+    /// let ascent = SGD(lr: 0.1, maximize: true)
+    /// ```
     public var maximize: Bool
 
     /// SGD with torch's defaults for everything not given.

@@ -44,8 +44,18 @@ public struct Scheduled<Base: Optimizer, Schedule: LearningRateSchedule>: Optimi
     /// ```
     public struct Hyper: DifferentiableTree, Sendable {
         /// The base optimizer's settings.
+        ///
+        /// ```swift
+        /// let h = SGD(lr: 0.1).scheduled(by: ConstantSchedule(0.05)).hyper
+        /// h.base.lr.values     // [0.1] (each step uses the schedule's rate instead)
+        /// ```
         public var base: Base.Hyper
         /// The schedule of the step count.
+        ///
+        /// ```swift
+        /// let h = SGD(lr: 0.1).scheduled(by: ConstantSchedule(0.05)).hyper
+        /// h.schedule.rate.values     // [0.05]
+        /// ```
         public var schedule: Schedule
 
         /// Base settings and a schedule.
@@ -82,8 +92,17 @@ public struct Scheduled<Base: Optimizer, Schedule: LearningRateSchedule>: Optimi
     /// ```
     public struct State: DifferentiableTree, Sendable {
         /// The number of steps taken.
+        ///
+        /// ```swift
+        /// SGD(lr: 0.1).scheduled(by: ConstantSchedule(0.05)).initialState(for: params).step     // 0
+        /// ```
         public var step: Int
         /// The base optimizer's state.
+        ///
+        /// ```swift
+        /// let opt = SGD(lr: 0.1, momentum: 0.9).scheduled(by: ConstantSchedule(0.05))
+        /// opt.initialState(for: params).base.momentumBuffer != nil     // true: SGD's own state
+        /// ```
         public var base: Base.State
 
         /// A state from its parts.
@@ -114,10 +133,23 @@ public struct Scheduled<Base: Optimizer, Schedule: LearningRateSchedule>: Optimi
     }
 
     /// The optimizer whose setting is scheduled.
+    ///
+    /// ```swift
+    /// SGD(lr: 0.1).scheduled(by: ConstantSchedule(0.05)).base.hyper.lr.values     // [0.1]
+    /// ```
     public var base: Base
     /// The schedule.
+    ///
+    /// ```swift
+    /// SGD(lr: 0.1).scheduled(by: ConstantSchedule(0.05)).schedule.value(atStep: 0).item     // 0.05
+    /// ```
     public var schedule: Schedule
     /// The setting the schedule drives.
+    ///
+    /// ```swift
+    /// let opt = Scheduled(Adam(), setting: \.beta1, schedule: ConstantSchedule(0.95))
+    /// opt.hyper.base[keyPath: opt.setting].values     // [0.9], replaced by 0.95 at each step
+    /// ```
     public let setting: WritableKeyPath<Base.Hyper, Hyperparameter> & Sendable
 
     /// `base` with the setting at `setting` following `schedule`.
@@ -132,6 +164,10 @@ public struct Scheduled<Base: Optimizer, Schedule: LearningRateSchedule>: Optimi
     }
 
     /// The base optimizer's settings and the schedule.
+    ///
+    /// ```swift
+    /// SGD(lr: 0.1).scheduled(by: ConstantSchedule(0.05)).hyper.schedule.rate.values     // [0.05]
+    /// ```
     public var hyper: Hyper { Hyper(base: base.hyper, schedule: schedule) }
 
     /// Step 0 and the base optimizer's initial state.

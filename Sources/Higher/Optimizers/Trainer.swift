@@ -15,12 +15,31 @@
 /// ```
 public struct Trainer<M: Module, O: Optimizer> {
     /// The module as a function of its parameters.
+    ///
+    /// ```swift
+    /// let trainer = Trainer(model: mlp, optimizer: Adam(lr: 0.01))
+    /// print(trainer.model.parameters.paths)
+    /// ```
     public let model: FunctionalModule<M>
     /// The optimizer.
+    ///
+    /// ```swift
+    /// Trainer(model: mlp, optimizer: Adam(lr: 0.01)).optimizer.hyper.lr.values     // [0.01]
+    /// ```
     public let optimizer: O
     /// The current weights.
+    ///
+    /// ```swift
+    /// try trainer.step { forward in meanSquaredError(predicted: try forward(x), target: y) }
+    /// let weights = trainer.parameters     // after that step
+    /// ```
     public private(set) var parameters: Parameters
     /// The optimizer's state.
+    ///
+    /// ```swift
+    /// let trainer = Trainer(model: mlp, optimizer: Adam(lr: 0.01))
+    /// trainer.state.step     // 0
+    /// ```
     public private(set) var state: O.State
 
     /// A trainer starting from the module's current weights and the optimizer's

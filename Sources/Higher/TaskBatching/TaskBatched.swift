@@ -14,12 +14,30 @@
 /// let metaGradient = result.initialParameters!.summedOverTasks()
 /// ```
 public struct TaskBatched<Base: FunctionalModel>: FunctionalModel {
+    /// The base model's input type; its tensors carry a leading task axis.
+    ///
+    /// ```swift
+    /// let x: TaskBatched<FunctionalModule<Linear>>.Input = Tensor.ones([8, 5, 4])    // 8 tasks
+    /// ```
     public typealias Input = Base.Input
+    /// The base model's output type; its tensors carry a leading task axis.
+    ///
+    /// ```swift
+    /// let y: TaskBatched<FunctionalModule<Linear>>.Output = try batched(x, parameters: batched.parameters)
+    /// ```
     public typealias Output = Base.Output
 
     /// The single-task model.
+    ///
+    /// ```swift
+    /// TaskBatched(makeFunctional(fc), taskCount: 8).base.parameters.paths    // ["weight", "bias"]
+    /// ```
     public let base: Base
     /// The number of tasks.
+    ///
+    /// ```swift
+    /// TaskBatched(makeFunctional(fc), taskCount: 8).taskCount    // 8
+    /// ```
     public let taskCount: Int
 
     /// A batched view of `base` for `taskCount` tasks.
@@ -34,8 +52,18 @@ public struct TaskBatched<Base: FunctionalModel>: FunctionalModel {
     }
 
     /// The base model's parameters repeated for every task.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// let batched = TaskBatched(makeFunctional(Linear(4, 3, using: &rng)), taskCount: 8)
+    /// batched.parameters["weight"]!.shape    // [8, 3, 4]
+    /// ```
     public var parameters: Parameters { base.parameters.repeatedForTasks(taskCount) }
     /// The base model's buffers repeated for every task.
+    ///
+    /// ```swift
+    /// TaskBatched(makeFunctional(BatchNorm1d(4)), taskCount: 8).buffers["runningMean"]!.shape    // [8, 4]
+    /// ```
     public var buffers: Parameters { base.buffers.repeatedForTasks(taskCount) }
 
     /// The forward pass of every task at once, with task-stacked parameters and buffers.

@@ -24,5 +24,10 @@ public enum DType: String, Sendable, Hashable, CustomStringConvertible {
     /// ```
     public var byteCount: Int { self == .float32 ? 4 : 8 }
 
+    /// The raw value: `"float32"` or `"float64"`.
+    ///
+    /// ```swift
+    /// print(DType.float32)    // float32
+    /// ```
     public var description: String { rawValue }
 }

@@ -17,8 +17,16 @@
 public struct Size2D: Sendable, Hashable, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral,
     CustomStringConvertible {
     /// The extent along the height axis.
+    ///
+    /// ```swift
+    /// Size2D(height: 3, width: 1).height    // 3
+    /// ```
     public var height: Int
     /// The extent along the width axis.
+    ///
+    /// ```swift
+    /// Size2D(height: 3, width: 1).width    // 1
+    /// ```
     public var width: Int
 
     /// Both extents.

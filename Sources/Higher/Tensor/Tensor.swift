@@ -15,8 +15,16 @@
 /// ```
 public struct Tensor: Sendable {
     /// The extent of each axis; `[]` for a scalar.
+    ///
+    /// ```swift
+    /// Tensor.zeros([2, 3]).shape    // [2, 3]
+    /// ```
     public internal(set) var shape: [Int]
     /// The elements in row-major order (for a traced tensor, its plain value).
+    ///
+    /// ```swift
+    /// if case .float32(let v) = Tensor([1, 2], dtype: .float32).data { print(v) }    // [1.0, 2.0]
+    /// ```
     public internal(set) var data: TensorData
     /// The differentiation trace, or `nil` for a plain tensor.
     var tracer: Tracer?
@@ -98,6 +106,11 @@ public struct Tensor: Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The dtype, the shape and the first eight elements.
+    ///
+    /// ```swift
+    /// print(Tensor([1, 2, 3]))    // Tensor(float64, shape: [3], [1.0, 2.0, 3.0])
+    /// ```
     public var description: String {
         let values = scalars
         let shown = values.prefix(8).map { "\($0)" }.joined(separator: ", ")

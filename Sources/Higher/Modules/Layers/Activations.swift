@@ -50,6 +50,10 @@ public final class ReLU: Module {
 /// ```
 public final class LeakyReLU: Module {
     /// The slope for negative inputs (0.01 by default, as in PyTorch).
+    ///
+    /// ```swift
+    /// LeakyReLU(negativeSlope: 0.2).negativeSlope    // 0.2
+    /// ```
     public let negativeSlope: Double
     /// The layer with the given slope.
     ///
@@ -72,6 +76,10 @@ public final class LeakyReLU: Module {
 /// ```
 public final class ELU: Module {
     /// The saturation value for large negative inputs is `−alpha` (1 by default).
+    ///
+    /// ```swift
+    /// ELU().alpha    // 1.0
+    /// ```
     public let alpha: Double
     /// The layer with the given `alpha`.
     ///
@@ -94,6 +102,10 @@ public final class ELU: Module {
 /// ```
 public final class GELU: Module {
     /// Exact (erf, the default) or the tanh approximation.
+    ///
+    /// ```swift
+    /// GELU(approximate: .tanh).approximate == .tanh    // true
+    /// ```
     public let approximate: GELUApproximation
     /// The layer, exact by default.
     ///
@@ -157,8 +169,16 @@ public final class Tanh: Module {
 /// ```
 public final class Softplus: Module {
     /// The sharpness `β` (1 by default).
+    ///
+    /// ```swift
+    /// Softplus(beta: 2).beta    // 2.0
+    /// ```
     public let beta: Double
     /// Above `β x > threshold` the output is `x` (20 by default).
+    ///
+    /// ```swift
+    /// Softplus().threshold    // 20.0
+    /// ```
     public let threshold: Double
     /// The layer with PyTorch's defaults.
     ///
@@ -226,6 +246,10 @@ public final class SiLU: Module {
 /// ```
 public final class Softmax: Module {
     /// The axis normalised (negative counts from the end).
+    ///
+    /// ```swift
+    /// Softmax().axis    // -1
+    /// ```
     public let axis: Int
     /// The layer normalising along `axis` (the last by default).
     ///
@@ -249,6 +273,10 @@ public final class Softmax: Module {
 /// ```
 public final class LogSoftmax: Module {
     /// The axis normalised (negative counts from the end).
+    ///
+    /// ```swift
+    /// LogSoftmax(axis: 1).axis    // 1
+    /// ```
     public let axis: Int
     /// The layer normalising along `axis` (the last by default).
     ///

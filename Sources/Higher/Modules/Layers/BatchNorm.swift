@@ -29,13 +29,30 @@
 /// ```
 public class BatchNorm: Module {
     /// The number of channels `C`.
+    ///
+    /// ```swift
+    /// BatchNorm2d(16).numFeatures    // 16
+    /// ```
     public let numFeatures: Int
     /// Added to the variance before the square root.
+    ///
+    /// ```swift
+    /// BatchNorm1d(8).eps    // 1e-05
+    /// ```
     public let eps: Double
     /// The weight of the batch's statistics in the running update, or `nil` for a
     /// cumulative average.
+    ///
+    /// ```swift
+    /// BatchNorm1d(8).momentum    // Optional(0.1)
+    /// BatchNorm1d(8, momentum: nil).momentum    // nil: a cumulative average
+    /// ```
     public let momentum: Double?
     /// The element type of the parameters and running statistics.
+    ///
+    /// ```swift
+    /// BatchNorm2d(4, dtype: .float32).dtype    // float32
+    /// ```
     public let dtype: DType
     private let name: String
     private let ranks: [Int]

@@ -15,20 +15,60 @@
 /// ```
 public final class Conv2d: Module {
     /// The number of input channels.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(3, 16, kernelSize: 3, using: &rng).inChannels    // 3
+    /// ```
     public let inChannels: Int
     /// The number of output channels.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(3, 16, kernelSize: 3, using: &rng).outChannels    // 16
+    /// ```
     public let outChannels: Int
     /// The kernel's height and width.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(3, 16, kernelSize: [3, 5], using: &rng).kernelSize.width    // 5
+    /// ```
     public let kernelSize: Size2D
     /// The step between windows.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(3, 16, kernelSize: 3, stride: 2, using: &rng).stride.height    // 2
+    /// ```
     public let stride: Size2D
     /// Zeros added on each side of the two spatial axes.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(3, 16, kernelSize: 3, padding: [1, 0], using: &rng).padding.height    // 1
+    /// ```
     public let padding: Size2D
     /// The spacing between kernel taps.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(3, 16, kernelSize: 3, dilation: 2, using: &rng).dilation == 2    // true
+    /// ```
     public let dilation: Size2D
     /// The number of independent channel groups.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(4, 8, kernelSize: 3, groups: 2, using: &rng).groups    // 2
+    /// ```
     public let groups: Int
     /// The weight, `[outChannels, inChannels / groups, kH, kW]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Conv2d(4, 8, kernelSize: 3, groups: 2, using: &rng).weight.shape    // [8, 2, 3, 3]
+    /// ```
     @Parameter public var weight: Tensor
     private let _bias: Parameter?
 

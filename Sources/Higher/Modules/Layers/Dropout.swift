@@ -34,11 +34,23 @@
 /// ```
 public final class Dropout: Module {
     /// The probability of zeroing an element, in `[0, 1]`.
+    ///
+    /// ```swift
+    /// Dropout(0.1, seed: 0).p    // 0.1
+    /// ```
     public let p: Double
     /// The stream the masks are forked from.
+    ///
+    /// ```swift
+    /// var stream = Dropout(0.1, seed: 0).generator.fork(0)    // the stream of the first mask
+    /// ```
     public let generator: RandomGenerator
     /// The number of training-mode calls so far (a Float64 scalar); the next mask is
     /// drawn from `generator.fork(step)`.
+    ///
+    /// ```swift
+    /// Dropout(0.1, seed: 0).step.item    // 0.0
+    /// ```
     @Buffer public var step: Tensor
 
     /// A layer whose masks come from a stream split from `generator` (which advances).

@@ -19,14 +19,39 @@
 public final class Embedding: Module {
     /// The module's input: a tensor of whole-number indices (an `[Int]` works too, through
     /// the second `callAsFunction`).
+    ///
+    /// ```swift
+    /// let indices: Embedding.Input = Tensor([[3, 14, 15], [9, 2, 6]])
+    /// ```
     public typealias Input = Tensor
     /// The module's output: the gathered rows.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// let embed = Embedding(count: 20, dimension: 4, using: &rng)
+    /// let vectors: Embedding.Output = embed(Tensor([3, 14]))    // shape [2, 4]
+    /// ```
     public typealias Output = Tensor
     /// The number of rows (the vocabulary size).
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Embedding(count: 10, dimension: 4, using: &rng).count    // 10
+    /// ```
     public let count: Int
     /// The size of each vector.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Embedding(count: 10, dimension: 4, using: &rng).dimension    // 4
+    /// ```
     public let dimension: Int
     /// The table, `[count, dimension]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Embedding(count: 10, dimension: 4, using: &rng).weight.shape    // [10, 4]
+    /// ```
     @Parameter public var weight: Tensor
 
     /// A table with standard normal entries drawn from `generator`. With `frozen` the

@@ -8,8 +8,16 @@
 /// ```
 public final class Flatten: Module {
     /// The first axis merged (negative counts from the end).
+    ///
+    /// ```swift
+    /// Flatten().startAxis    // 1
+    /// ```
     public let startAxis: Int
     /// The last axis merged (negative counts from the end).
+    ///
+    /// ```swift
+    /// Flatten().endAxis    // -1
+    /// ```
     public let endAxis: Int
 
     /// A layer merging axes `startAxis...endAxis`.

@@ -25,20 +25,60 @@
 /// ```
 public final class GRU: Module {
     /// The input's feature count.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, using: &rng).inputSize    // 10
+    /// ```
     public let inputSize: Int
     /// The size `H` of the hidden state.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, using: &rng).hiddenSize    // 20
+    /// ```
     public let hiddenSize: Int
     /// The number of stacked layers.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, numLayers: 2, using: &rng).numLayers    // 2
+    /// ```
     public let numLayers: Int
     /// Whether inputs and outputs are `[N, L, …]` rather than `[L, N, …]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, batchFirst: true, using: &rng).batchFirst    // true
+    /// ```
     public let batchFirst: Bool
     /// Whether each layer also runs backwards in time.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, bidirectional: true, using: &rng).bidirectional    // true
+    /// ```
     public let bidirectional: Bool
     /// The forward cell of each layer.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, numLayers: 2, using: &rng).layers[1].inputSize    // 20
+    /// ```
     public let layers: [GRUCell]
     /// The backward cell of each layer (empty unless ``bidirectional``).
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, bidirectional: true, using: &rng).reverseLayers.count    // 1
+    /// ```
     public let reverseLayers: [GRUCell]
     /// The dropout applied between layers, or `nil` when the probability is 0.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRU(10, 20, numLayers: 2, dropout: 0.3, using: &rng).dropout!.p    // 0.3
+    /// ```
     public let dropout: Dropout?
 
     /// A network with PyTorch's initialisation, drawn from `generator` in PyTorch's

@@ -21,12 +21,32 @@
 /// ```
 public final class GRUCell: Module {
     /// The input's feature count.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRUCell(10, 20, using: &rng).inputSize    // 10
+    /// ```
     public let inputSize: Int
     /// The size `H` of the hidden state.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRUCell(10, 20, using: &rng).hiddenSize    // 20
+    /// ```
     public let hiddenSize: Int
     /// The input-to-hidden weights of the gates `r, z, n`, `[3H, inputSize]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRUCell(10, 20, using: &rng).weightIH.shape    // [60, 10]
+    /// ```
     @Parameter public var weightIH: Tensor
     /// The hidden-to-hidden weights of the gates `r, z, n`, `[3H, H]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// GRUCell(10, 20, using: &rng).weightHH.shape    // [60, 20]
+    /// ```
     @Parameter public var weightHH: Tensor
     private let _biasIH: Parameter?
     private let _biasHH: Parameter?

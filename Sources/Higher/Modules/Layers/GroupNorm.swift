@@ -12,10 +12,22 @@
 /// ```
 public final class GroupNorm: Module {
     /// The number of channel groups.
+    ///
+    /// ```swift
+    /// GroupNorm(groups: 4, channels: 32).groups    // 4
+    /// ```
     public let groups: Int
     /// The number of channels `C`, a multiple of ``groups``.
+    ///
+    /// ```swift
+    /// GroupNorm(groups: 4, channels: 32).channels    // 32
+    /// ```
     public let channels: Int
     /// Added to the variance before the square root.
+    ///
+    /// ```swift
+    /// GroupNorm(groups: 4, channels: 32, eps: 1e-6).eps    // 1e-06
+    /// ```
     public let eps: Double
     private let _weight: Parameter?
     private let _bias: Parameter?

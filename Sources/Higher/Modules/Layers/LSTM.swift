@@ -35,20 +35,60 @@
 /// ```
 public final class LSTM: Module {
     /// The input's feature count.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, using: &rng).inputSize    // 10
+    /// ```
     public let inputSize: Int
     /// The size `H` of the hidden and cell states.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, using: &rng).hiddenSize    // 20
+    /// ```
     public let hiddenSize: Int
     /// The number of stacked layers.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, numLayers: 3, using: &rng).numLayers    // 3
+    /// ```
     public let numLayers: Int
     /// Whether inputs and outputs are `[N, L, …]` rather than `[L, N, …]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, using: &rng).batchFirst    // false
+    /// ```
     public let batchFirst: Bool
     /// Whether each layer also runs backwards in time.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, bidirectional: true, using: &rng).bidirectional    // true
+    /// ```
     public let bidirectional: Bool
     /// The forward cell of each layer.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, numLayers: 2, using: &rng).layers.map(\.inputSize)    // [10, 20]
+    /// ```
     public let layers: [LSTMCell]
     /// The backward cell of each layer (empty unless ``bidirectional``).
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, numLayers: 2, bidirectional: true, using: &rng).reverseLayers.count    // 2
+    /// ```
     public let reverseLayers: [LSTMCell]
     /// The dropout applied between layers, or `nil` when the probability is 0.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTM(10, 20, numLayers: 2, dropout: 0.3, using: &rng).dropout!.p    // 0.3
+    /// ```
     public let dropout: Dropout?
 
     /// A network with PyTorch's initialisation, drawn from `generator` in PyTorch's

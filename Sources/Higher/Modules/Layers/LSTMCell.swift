@@ -7,8 +7,16 @@
 /// ```
 public struct LSTMState: DifferentiableTree, Sendable {
     /// The hidden state `h` (the output of the last step).
+    ///
+    /// ```swift
+    /// LSTMState(hidden: Tensor.zeros([2, 8]), cell: Tensor.ones([2, 8])).hidden.shape    // [2, 8]
+    /// ```
     public var hidden: Tensor
     /// The cell state `c`.
+    ///
+    /// ```swift
+    /// LSTMState(hidden: Tensor.zeros([2, 8]), cell: Tensor.ones([2, 8])).cell.scalars[0]    // 1.0
+    /// ```
     public var cell: Tensor
 
     /// A state from its two parts, which must have the same shape.
@@ -63,12 +71,32 @@ public struct LSTMState: DifferentiableTree, Sendable {
 /// ```
 public final class LSTMCell: Module {
     /// The input's feature count.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTMCell(10, 20, using: &rng).inputSize    // 10
+    /// ```
     public let inputSize: Int
     /// The size `H` of the hidden and cell states.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTMCell(10, 20, using: &rng).hiddenSize    // 20
+    /// ```
     public let hiddenSize: Int
     /// The input-to-hidden weights of the gates `i, f, g, o`, `[4H, inputSize]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTMCell(10, 20, using: &rng).weightIH.shape    // [80, 10]
+    /// ```
     @Parameter public var weightIH: Tensor
     /// The hidden-to-hidden weights of the gates `i, f, g, o`, `[4H, H]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// LSTMCell(10, 20, using: &rng).weightHH.shape    // [80, 20]
+    /// ```
     @Parameter public var weightHH: Tensor
     private let _biasIH: Parameter?
     private let _biasHH: Parameter?

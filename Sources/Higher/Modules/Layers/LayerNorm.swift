@@ -14,8 +14,16 @@
 /// ```
 public final class LayerNorm: Module {
     /// The shape of the trailing axes normalised together.
+    ///
+    /// ```swift
+    /// LayerNorm([4, 4]).normalizedShape    // [4, 4]
+    /// ```
     public let normalizedShape: [Int]
     /// Added to the variance before the square root.
+    ///
+    /// ```swift
+    /// LayerNorm([4], eps: 1e-6).eps    // 1e-06
+    /// ```
     public let eps: Double
     private let _weight: Parameter?
     private let _bias: Parameter?

@@ -15,10 +15,25 @@
 /// ```
 public final class Linear: Module {
     /// The size of the last input axis.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Linear(3, 4, using: &rng).inFeatures    // 3
+    /// ```
     public let inFeatures: Int
     /// The size of the last output axis.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Linear(3, 4, using: &rng).outFeatures    // 4
+    /// ```
     public let outFeatures: Int
     /// The weight, `[outFeatures, inFeatures]`.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 0)
+    /// Linear(3, 4, using: &rng).weight.shape    // [4, 3]
+    /// ```
     @Parameter public var weight: Tensor
     private let _bias: Parameter?
 

@@ -8,10 +8,22 @@
 /// ```
 public final class MaxPool2d: Module {
     /// The window's height and width.
+    ///
+    /// ```swift
+    /// MaxPool2d(kernelSize: [2, 3]).kernelSize.width    // 3
+    /// ```
     public let kernelSize: Size2D
     /// The step between windows (the kernel size by default).
+    ///
+    /// ```swift
+    /// MaxPool2d(kernelSize: 2).stride == 2    // true
+    /// ```
     public let stride: Size2D
     /// Padding on each side, at most half the kernel; it never wins.
+    ///
+    /// ```swift
+    /// MaxPool2d(kernelSize: 3, padding: 1).padding.height    // 1
+    /// ```
     public let padding: Size2D
 
     /// A pooling layer; `stride` defaults to `kernelSize`, as in PyTorch.
@@ -45,10 +57,22 @@ public final class MaxPool2d: Module {
 /// ```
 public final class AvgPool2d: Module {
     /// The window's height and width.
+    ///
+    /// ```swift
+    /// AvgPool2d(kernelSize: 2).kernelSize.height    // 2
+    /// ```
     public let kernelSize: Size2D
     /// The step between windows (the kernel size by default).
+    ///
+    /// ```swift
+    /// AvgPool2d(kernelSize: 3, stride: 1).stride.width    // 1
+    /// ```
     public let stride: Size2D
     /// Zero padding on each side, at most half the kernel.
+    ///
+    /// ```swift
+    /// AvgPool2d(kernelSize: 3, padding: [1, 0]).padding.width    // 0
+    /// ```
     public let padding: Size2D
 
     /// A pooling layer; `stride` defaults to `kernelSize`, as in PyTorch.

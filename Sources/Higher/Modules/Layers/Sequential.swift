@@ -12,6 +12,10 @@
 /// ```
 public final class Sequential: Module, CustomReflectable {
     /// The modules, in the order they are applied.
+    ///
+    /// ```swift
+    /// Sequential(Flatten(), ReLU()).layers.count    // 2
+    /// ```
     public let layers: [any Module<Tensor, Tensor>]
 
     /// The modules `layers`, applied in order.
