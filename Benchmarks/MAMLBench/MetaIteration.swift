@@ -26,7 +26,7 @@ struct MetaLearner<M: Module & SendableMetatype> where M.Input == Tensor, M.Outp
     /// summed over tasks, one outer Adam step. Returns the summed query loss.
     ///
     /// The serial modes run on the calling thread, so a whole run stays on one thread (and
-    /// one allocator arena); `iterateConcurrently` runs the concurrent mode.
+    /// one allocator arena); `iterateConcurrently` runs the concurrent modes.
     mutating func iterate(_ batch: MetaBatch, mode: Mode) throws -> Double {
         precondition(mode == .batched || mode == .loop, "the concurrent modes run through iterateConcurrently")
         return try update(mode == .batched ? batched(batch) : perTask(batch))

@@ -18,7 +18,10 @@ guard let workload = Workload(rawValue: option("--workload") ?? "mlp_t8_k5") els
     print("unknown workload; one of: \(Workload.allCases.map(\.rawValue).joined(separator: ", "))")
     exit(2)
 }
-let mode = Mode(rawValue: option("--mode") ?? "batched") ?? .batched
+guard let mode = Mode(rawValue: option("--mode") ?? "batched") else {
+    print("unknown mode; one of: batched, loop, concurrent, batched-concurrent")
+    exit(2)
+}
 let threads = Int(option("--threads") ?? "1") ?? 1
 let strategy: MetaGradientStrategy = option("--strategy") == "reverseOverReverse" ? .reverseOverReverse : .forwardOverReverse
 // As many untimed and timed iterations as every peer in Benchmarks/peers/maml_bench.py.
