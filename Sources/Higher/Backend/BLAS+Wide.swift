@@ -69,22 +69,22 @@ extension BLAS {
             for _ in 0..<k {
                 let s0 = a0[o], s1 = a1[o], s2 = a2[o], s3 = a3[o]
                 var u: W = load(bp)
-                x0 = x0.addingProduct(W(repeating: s0), u); y0 = y0.addingProduct(W(repeating: s1), u)
-                z0 = z0.addingProduct(W(repeating: s2), u); q0 = q0.addingProduct(W(repeating: s3), u)
+                x0 = x0.relaxedAddingProduct(W(repeating: s0), u); y0 = y0.relaxedAddingProduct(W(repeating: s1), u)
+                z0 = z0.relaxedAddingProduct(W(repeating: s2), u); q0 = q0.relaxedAddingProduct(W(repeating: s3), u)
                 if wide > 1 {
                     u = load(bp + 16)
-                    x1 = x1.addingProduct(W(repeating: s0), u); y1 = y1.addingProduct(W(repeating: s1), u)
-                    z1 = z1.addingProduct(W(repeating: s2), u); q1 = q1.addingProduct(W(repeating: s3), u)
+                    x1 = x1.relaxedAddingProduct(W(repeating: s0), u); y1 = y1.relaxedAddingProduct(W(repeating: s1), u)
+                    z1 = z1.relaxedAddingProduct(W(repeating: s2), u); q1 = q1.relaxedAddingProduct(W(repeating: s3), u)
                 }
                 if wide > 2 {
                     u = load(bp + 32)
-                    x2 = x2.addingProduct(W(repeating: s0), u); y2 = y2.addingProduct(W(repeating: s1), u)
-                    z2 = z2.addingProduct(W(repeating: s2), u); q2 = q2.addingProduct(W(repeating: s3), u)
+                    x2 = x2.relaxedAddingProduct(W(repeating: s0), u); y2 = y2.relaxedAddingProduct(W(repeating: s1), u)
+                    z2 = z2.relaxedAddingProduct(W(repeating: s2), u); q2 = q2.relaxedAddingProduct(W(repeating: s3), u)
                 }
                 if half {
                     let t: H = load(bp + 16 * wide)
-                    xh = xh.addingProduct(H(repeating: s0), t); yh = yh.addingProduct(H(repeating: s1), t)
-                    zh = zh.addingProduct(H(repeating: s2), t); qh = qh.addingProduct(H(repeating: s3), t)
+                    xh = xh.relaxedAddingProduct(H(repeating: s0), t); yh = yh.relaxedAddingProduct(H(repeating: s1), t)
+                    zh = zh.relaxedAddingProduct(H(repeating: s2), t); qh = qh.relaxedAddingProduct(H(repeating: s3), t)
                 }
                 bp += ldb
                 o &+= depthStride
