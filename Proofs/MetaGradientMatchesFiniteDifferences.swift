@@ -4,11 +4,13 @@
 /// Let θ₀ be the initial weights, w per-example weights of the inner loss (a
 /// meta-parameter) and η the learning rate. K optimizer steps θ_{k+1} = U(s_k, θ_k,
 /// ∇θ L_w(θ_k), η) end at θ_K, and F(θ₀, w, η) = L_query(θ_K). `InnerLoop.metaGradient`
-/// computes ∇F by a backward sweep: each step's update is pulled back in reverse mode and
-/// its gradient's dependence on (θ, w) through a forward-over-reverse Hessian-vector
-/// product. F is smooth wherever no ReLU unit or sign switches between θ₀ ± ε, so for
-/// every optimizer family the computed partial derivatives must equal the central
-/// differences (F(x + ε eᵢ) − F(x − ε eᵢ)) / 2ε, up to the O(ε²) truncation and round-off.
+/// computes ∇F two ways: by default with a backward sweep that pulls each step's update
+/// back in reverse mode and its gradient's dependence on (θ, w) through a
+/// forward-over-reverse Hessian-vector product, and with `.reverseOverReverse` as one
+/// backward sweep of the tape that recorded the whole loop. F is smooth wherever no ReLU
+/// unit or sign switches between θ₀ ± ε, so for every optimizer family both strategies'
+/// partial derivatives must equal the central differences (F(x + ε eᵢ) − F(x − ε eᵢ)) / 2ε,
+/// up to the O(ε²) truncation and round-off.
 ///
 /// Cases: random 1-h-h-1 ReLU MLPs (h from the case's shape), K = 1…5 steps, random tasks,
 /// each checked with every optimizer family; checked entries drawn from the case's seed.
@@ -60,9 +62,10 @@ import Testing
 
     /// The unroll; returns the outer loss and (optionally) the meta-gradient.
     static func run<O: Optimizer>(_ optimizer: O, _ p: Problem, initial: Parameters, weights: Tensor, lr: Double,
-                                  gradients: Bool) throws -> (Double, Parameters?, Parameters?, Double?) {
+                                  gradients: Bool, strategy: MetaGradientStrategy = .forwardOverReverse) throws
+        -> (Double, Parameters?, Parameters?, Double?) {
         var loop = InnerLoop(model: p.model, optimizer: optimizer, initialParameters: initial,
-                             metaParameters: ["weights": weights])
+                             metaParameters: ["weights": weights], strategy: strategy)
         for _ in 0..<p.steps {
             try loop.step { m in ((try m(p.x) - p.y).squared() * m.meta.tensor(at: "weights")).mean() }
         }
@@ -79,14 +82,16 @@ import Testing
             var p = Self.problem(c)
             p = Problem(model: p.model, x: p.x, y: p.y, xq: p.xq, yq: p.yq, weights: p.weights, steps: p.steps, family: family)
             let lr = p.family % 13 == 4 ? 0.2 : 0.01      // Adadelta's steps are small for its lr
-            func outer(_ initial: Parameters, _ weights: Tensor, _ lr: Double, gradients: Bool) throws
+            func outer(_ initial: Parameters, _ weights: Tensor, _ lr: Double, gradients: Bool,
+                       strategy: MetaGradientStrategy = .forwardOverReverse) throws
                 -> (Double, Parameters?, Parameters?, Double?) {
                 func open<O: Optimizer>(_ o: O) throws -> (Double, Parameters?, Parameters?, Double?) {
-                    try Self.run(o, p, initial: initial, weights: weights, lr: lr, gradients: gradients)
+                    try Self.run(o, p, initial: initial, weights: weights, lr: lr, gradients: gradients, strategy: strategy)
                 }
                 return try open(Self.optimizer(p.family, lr: lr))
             }
-            let (_, g, gMeta, gLR) = try outer(p.model.parameters, p.weights, lr, gradients: true)
+            let strategies: [MetaGradientStrategy] = [.forwardOverReverse, .reverseOverReverse]
+            let analytic = try strategies.map { try outer(p.model.parameters, p.weights, lr, gradients: true, strategy: $0) }
             let name = "\(type(of: Self.optimizer(p.family, lr: lr))), K = \(p.steps)"
             let eps = 1e-6
             var rng = c.generator
@@ -101,8 +106,10 @@ import Testing
                 v[i] -= 2 * eps
                 var minus = p.model.parameters; minus[path] = Tensor(v, shape: t.shape, dtype: .float64)
                 let fd = (try outer(plus, p.weights, lr, gradients: false).0 - outer(minus, p.weights, lr, gradients: false).0) / (2 * eps)
-                let analytic = g!.tensor(at: path).scalars[i]
-                #expect(abs(analytic - fd) <= 1e-6 * max(1, abs(fd)), "\(name): d/d \(path)[\(i)] = \(analytic), differences \(fd)")
+                for (strategy, (_, g, _, _)) in zip(strategies, analytic) {
+                    let value = g!.tensor(at: path).scalars[i]
+                    #expect(abs(value - fd) <= 1e-6 * max(1, abs(fd)), "\(name), \(strategy): d/d \(path)[\(i)] = \(value), differences \(fd)")
+                }
             }
             // A meta-parameter entry.
             let j = Int(rng.next() % UInt64(p.weights.count))
@@ -113,13 +120,17 @@ import Testing
             let wMinus = Tensor(w, shape: p.weights.shape, dtype: .float64)
             let fdMeta = (try outer(p.model.parameters, wPlus, lr, gradients: false).0
                           - outer(p.model.parameters, wMinus, lr, gradients: false).0) / (2 * eps)
-            let metaAnalytic = gMeta!.tensor(at: "weights").scalars[j]
-            #expect(abs(metaAnalytic - fdMeta) <= 1e-6 * max(1, abs(fdMeta)), "\(name): d/d weights[\(j)] = \(metaAnalytic), differences \(fdMeta)")
+            for (strategy, (_, _, gMeta, _)) in zip(strategies, analytic) {
+                let value = gMeta!.tensor(at: "weights").scalars[j]
+                #expect(abs(value - fdMeta) <= 1e-6 * max(1, abs(fdMeta)), "\(name), \(strategy): d/d weights[\(j)] = \(value), differences \(fdMeta)")
+            }
             // The learning rate.
             let h = 1e-7
             let fdLR = (try outer(p.model.parameters, p.weights, lr + h, gradients: false).0
                         - outer(p.model.parameters, p.weights, lr - h, gradients: false).0) / (2 * h)
-            #expect(abs(gLR! - fdLR) <= 1e-5 * max(1, abs(fdLR)), "\(name): d/d lr = \(gLR!), differences \(fdLR)")
+            for (strategy, (_, _, _, gLR)) in zip(strategies, analytic) {
+                #expect(abs(gLR! - fdLR) <= 1e-5 * max(1, abs(fdLR)), "\(name), \(strategy): d/d lr = \(gLR!), differences \(fdLR)")
+            }
           }
         }
     }

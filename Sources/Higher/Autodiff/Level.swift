@@ -31,7 +31,25 @@ final class Level: Sendable {
     /// value still traced at it is reported.
     func run<R>(_ body: () throws -> R) rethrows -> R {
         defer { open.store(false, ordering: .releasing) }
-        return try Level.currentDepth.withValue(depth, operation: body)
+        return try enter(body)
+    }
+
+    /// Runs `body` as the innermost level and leaves the level open, for a level that
+    /// spans several calls (the steps of a recorded inner loop).
+    func enter<R>(_ body: () throws -> R) rethrows -> R {
+        try Level.currentDepth.withValue(depth, operation: body)
+    }
+
+    /// `value` as an input of this reverse-mode level: a leaf node on its tape.
+    func leaf(_ value: Tensor) -> Tensor {
+        let id = tape!.record(Tape.Node(inputs: NodeInputs(count: 0) { _ in -1 }, pullback: nil, shape: value.shape, name: "input"))
+        return Tensor(shape: value.shape, data: value.data, tracer: Tracer(level: self, primal: value, node: id))
+    }
+
+    /// The tape node of `value` at this level, or `-1` when it is a constant here.
+    func node(of value: Tensor) -> Int {
+        if let t = value.tracer, t.level === self { return t.node }
+        return -1
     }
 }
 

@@ -46,9 +46,9 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
     var leafIDs = [Int]()
     leafIDs.reserveCapacity(inputs.count)
     let traced = x.mapLeaves { leaf -> Tensor in
-        let id = tape.record(Tape.Node(inputs: NodeInputs(count: 0) { _ in -1 }, pullback: nil, shape: leaf.shape, name: "input"))
-        leafIDs.append(id)
-        return Tensor(shape: leaf.shape, data: leaf.data, tracer: Tracer(level: level, primal: leaf, node: id))
+        let input = level.leaf(leaf)
+        leafIDs.append(input.tracer!.node)
+        return input
     }
     let output = try level.run { try f(traced) }
     let outLeaves = output.leaves

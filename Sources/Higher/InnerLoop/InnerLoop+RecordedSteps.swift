@@ -1,88 +1,102 @@
-/// Reverse-over-reverse: every step is taken once, on its own tape, and its pullback kept;
-/// the meta-gradient chains the pullbacks from the last step to the first.
+/// Reverse-over-reverse: the whole loop is one reverse-mode level. Every step is taken
+/// once, on traced values, so its loss, gradient and update land on the loop's tape;
+/// the meta-gradient is one backward sweep of that tape.
 extension InnerLoop {
-    /// One step's pullback: cotangents of the state and parameters after the step →
-    /// cotangents of the state, parameters, meta-parameters and hyperparameters before it.
-    struct StepPullback {
-        let pullback: ([Tensor]) -> [Tensor]
-        /// The hyperparameters the step used (the shape of their cotangent), when they
-        /// were differentiated.
-        let hyper: Opt.Hyper?
-        let stateCount: Int
-        let parameterCount: Int
-        let metaCount: Int
+    /// The loop's level and the traced values that carry it from one step to the next.
+    ///
+    /// The level stays open across steps (one tape, not one per step: a step adds its
+    /// operations and nothing else). Copies of a loop share the level and append their own
+    /// steps to its tape; each sweep starts from its own loop's final values, so a
+    /// branch's steps receive no cotangent from another's.
+    struct Recording {
+        let level: Level
+        /// The parameters and optimizer state after the recorded steps, traced at `level`.
+        var parameters: Parameters
+        var state: Opt.State
+        /// The meta-parameters as the level's inputs (one node each, shared by all steps).
+        let meta: Parameters
+        /// The initial parameters' nodes; empty when they receive no gradient.
+        let initialNodes: [Int]
+        /// Per recorded step, its hyperparameters' nodes (`nil` when they are constants).
+        var hyperNodes: [[Int]?] = []
     }
 
-    /// Takes step `k` from the current parameters and state on a tape that records the
-    /// loss, its gradient and the update, and returns the loss, the new parameters and
-    /// state (plain values) and the step's pullback.
-    func recordedStep(_ record: StepRecord, step k: Int, buffers: BufferSlot) throws
-        -> (loss: Tensor, next: Snapshot, pullback: StepPullback) {
-        let params = parameters, state = optimizerState, meta = metaParameters, optimizer = self.optimizer
-        let h = try hyperValue(record, meta: meta)
-        let differentiatesHyper = differentiatesHyper(record)
-        let stateLeaves = state.leaves
-        let (ns, np, nm) = (stateLeaves.count, params.count, meta.count)
-        var loss = Tensor(0)
-        var after: (state: Opt.State, parameters: Parameters)?
-        // The leaves are gathered into one array and read back as slices of it: every
-        // intermediate array would copy (and retain) each tensor again, at every step.
-        let hyperLeaves = differentiatesHyper ? h.leaves : []
-        var leaves = [Tensor]()
-        leaves.reserveCapacity(ns + np + nm + hyperLeaves.count)
-        leaves.append(contentsOf: stateLeaves)
-        leaves.append(contentsOf: params.tensors)
-        leaves.append(contentsOf: meta.tensors)
-        leaves.append(contentsOf: hyperLeaves)
-        let (outputs, pullback) = try vjp(at: leaves) { x -> [Tensor] in
-            let s = state.replacingLeaves(x[0..<ns])
-            let p = params.replacingLeaves(x[ns..<(ns + np)])
-            let m = meta.replacingLeaves(x[(ns + np)..<(ns + np + nm)])
-            let hk = differentiatesHyper ? h.replacingLeaves(x[(ns + np + nm)...]) : h
-            let (value, u) = try lossAndGradient(record, at: p, meta: m, step: k, buffers: buffers)
-            loss = value.detached()
-            let g = try record.transform.map { try $0(u) } ?? u
-            let (s1, p1) = try optimizer.step(s, p, g, hk)
-            after = (s1, p1)
-            var out = s1.leaves
-            out.append(contentsOf: p1.tensors)
-            return out
+    /// Starts the recording at the current parameters, state and meta-parameters.
+    func startRecording() -> Recording {
+        let level = Level(mode: .reverse)
+        var initialNodes = [Int]()
+        var start = parameters
+        if initialWeightsReceiveGradients {
+            start = parameters.mapLeaves { level.leaf($0) }
+            initialNodes = start.tensors.map { level.node(of: $0) }
         }
-        guard let after else { preconditionFailure("internal: a recorded step returned without an update") }
-        let nextStateCount = outputs.count - np
-        let next = Snapshot(parameters: after.parameters.replacingLeaves(outputs[nextStateCount...]),
-                            state: after.state.replacingLeaves(outputs[..<nextStateCount]))
-        return (loss, next, StepPullback(pullback: pullback, hyper: differentiatesHyper ? h : nil,
-                                         stateCount: ns, parameterCount: np, metaCount: nm))
+        return Recording(level: level, parameters: start, state: optimizerState,
+                         meta: metaParameters.mapLeaves { level.leaf($0) }, initialNodes: initialNodes)
     }
 
-    /// The meta-gradient from the recorded steps' pullbacks.
+    /// Takes step `k` on the recording's traced values and returns the loss, the new
+    /// parameters and state (plain values) and the recording after the step. A step that
+    /// throws leaves unused nodes on the tape and nothing else.
+    func recordedStep(_ record: StepRecord, step k: Int, buffers: BufferSlot, on recording: Recording) throws
+        -> (loss: Tensor, next: Snapshot, recording: Recording) {
+        var recording = recording
+        let level = recording.level
+        precondition(Level.currentDepth.get() == level.depth - 1, """
+            InnerLoop: step \(k) of a reverse-over-reverse loop runs inside a different number of \
+            gradient or jvp calls than its first step; take all steps at one nesting depth
+            """)
+        let h = try hyperValue(record, meta: metaParameters)
+        let differentiatesHyper = differentiatesHyper(record)
+        let optimizer = self.optimizer
+        let (value, state, params, hyperNodes) = try level.enter {
+            let hk = differentiatesHyper ? h.mapLeaves { level.leaf($0) } : h
+            let (value, u) = try lossAndGradient(record, at: recording.parameters, meta: recording.meta,
+                                                 step: k, buffers: buffers)
+            let g = try record.transform.map { try $0(u) } ?? u
+            let (s1, p1) = try optimizer.step(recording.state, recording.parameters, g, hk)
+            return (value, s1, p1, differentiatesHyper ? hk.leaves.map { level.node(of: $0) } : nil)
+        }
+        recording.parameters = params
+        recording.state = state
+        recording.hyperNodes.append(hyperNodes)
+        return (value.detached(), Snapshot(parameters: params.detached(), state: state.detached()), recording)
+    }
+
+    /// The meta-gradient from one backward sweep of the recording's tape.
     func recordedSweep(_ outerLoss: Loss) throws -> MetaGradient<Opt> {
         let (value, finalGrad, outerMeta) = try outerGradient(outerLoss)
-        let meta = metaParameters
-        var paramsBar = finalGrad.tensors
-        var stateBar = optimizerState.leaves.map { $0.zerosLike() }     // the outer loss ignores the state
-        var metaBar = outerMeta
-        var hyperBars = [Opt.Hyper?](repeating: nil, count: stepCount)
-        for k in stride(from: stepCount - 1, through: 0, by: -1) {
-            let step = stepPullbacks[k]
-            let bars = step.pullback(stateBar + paramsBar)
-            let (ns, np, nm) = (step.stateCount, step.parameterCount, step.metaCount)
-            stateBar = Array(bars[0..<ns])
-            paramsBar = Array(bars[ns..<(ns + np)])
-            if nm > 0 { metaBar = metaBar + meta.replacingLeaves(bars[(ns + np)..<(ns + np + nm)]) }
-            if let hyper = step.hyper {
-                let hBar = hyper.replacingLeaves(bars[(ns + np + nm)...])
-                if let pull = try hyperPull(records[k], hBar, meta: meta) { metaBar = metaBar + pull }
-                hyperBars[k] = hBar
-            }
+        let recording = self.recording ?? startRecording()
+        let level = recording.level
+        let metaNodes = recording.meta.tensors.map { level.node(of: $0) }
+        let hyperNodes = recording.hyperNodes.flatMap { $0 ?? [] }
+        // The outer loss ignores the optimizer state: only the parameters are seeded.
+        let seeds = recording.parameters.tensors.indices.map { i in
+            (node: level.node(of: recording.parameters.tensors[i]), cotangent: finalGrad.tensors[i])
         }
+        var bars = level.tape!.backward(seeds: seeds, leaves: recording.initialNodes + metaNodes + hyperNodes)
+        var next = 0
+        /// The cotangents of the next `n` leaves, zeros where none arrived.
+        func take(_ like: [Tensor]) -> [Tensor] {
+            defer { next += like.count }
+            return like.indices.map { i in bars[next + i].take() ?? like[i].zerosLike() }
+        }
+
         let start = try snapshot(at: 0).parameters
+        let initialBar = take(recording.initialNodes.isEmpty ? [] : start.tensors)
+        var metaBar = outerMeta + metaParameters.replacingLeaves(take(metaParameters.tensors))
+        var perStep = [Opt.Hyper]()
+        perStep.reserveCapacity(stepCount)
+        for k in 0..<stepCount where recording.hyperNodes[k] != nil {
+            let h = try hyperValue(records[k], meta: metaParameters)
+            let hBar = h.replacingLeaves(take(h.leaves))
+            if let pull = try hyperPull(records[k], hBar, meta: metaParameters) { metaBar = metaBar + pull }
+            perStep.append(hBar)
+        }
         return MetaGradient(
             outerLoss: value,
-            initialParameters: initialWeightsReceiveGradients ? start.replacingLeaves(paramsBar) : nil,
+            initialParameters: initialWeightsReceiveGradients ? start.replacingLeaves(initialBar) : nil,
             metaParameters: metaBar,
-            hyperparametersPerStep: hyperparametersReceiveGradients ? hyperBars.map { $0! } : [])
+            hyperparametersPerStep: hyperparametersReceiveGradients ? perStep : [])
     }
 
     /// For a step whose hyperparameters are computed from the meta-parameters, their

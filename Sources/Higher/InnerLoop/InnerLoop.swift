@@ -121,8 +121,8 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
     /// Stored (parameters, state) before step k, by k; always holds 0 and the current step.
     var stored: [Int: Snapshot] = [:]
     var checkpointInterval = 1
-    /// Reverse-over-reverse: each step's pullback, recorded when the step is taken.
-    var stepPullbacks: [StepPullback] = []
+    /// Reverse-over-reverse: the loop's level and its traced values, from the first step on.
+    var recording: Recording?
 
     struct Snapshot {
         let parameters: Parameters
@@ -218,9 +218,9 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
         let slot = BufferSlot(buffers)
         let value: Tensor, next: Snapshot
         if isDifferentiable && strategy == .reverseOverReverse {
-            let recorded = try recordedStep(record, step: k, buffers: slot)
+            let recorded = try recordedStep(record, step: k, buffers: slot, on: recording ?? startRecording())
             (value, next) = (recorded.loss, recorded.next)
-            stepPullbacks.append(recorded.pullback)
+            recording = recorded.recording
         } else {
             let (loss, grads) = try lossAndGradient(record, at: parameters, step: k, buffers: slot)
             (value, next) = (loss, try advance(record, parameters, optimizerState, grads: grads))

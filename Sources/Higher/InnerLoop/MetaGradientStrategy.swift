@@ -10,10 +10,10 @@ public enum MetaGradientStrategy: Sendable, Hashable {
     /// gets each step's Hessian-vector product by re-running that step's loss on dual
     /// tensors (forward-over-reverse).
     case forwardOverReverse
-    /// Exact. Each step is taken on a tape that records its loss, gradient and update,
-    /// and the meta-gradient runs the recorded steps' pullbacks from the last to the
-    /// first (what PyTorch's `higher` does): no step is computed twice, and memory grows
-    /// with every activation of every step. The fastest choice for small models.
+    /// Exact. The loop is one tape that records every step's loss, gradient and update,
+    /// and the meta-gradient is one backward sweep of it (what PyTorch's `higher` does):
+    /// no step is computed twice, and memory grows with every activation of every step.
+    /// The fastest choice for small models.
     case reverseOverReverse
     /// First-order (FOMAML): the second-order terms are dropped — each step's gradient is
     /// taken as a constant — while gradients still reach the initial weights through the

@@ -36,16 +36,38 @@ import Testing
         #expect(loopRelativeDifference(try run(.checkpointed), fwd) < 1e-12)
     }
 
-    @Test func initialWeightsChoice() throws {
+    @Test(arguments: stepKinds) func initialWeightsChoice(_ strategy: MetaGradientStrategy) throws {
         let model = PlainMLP(hidden: 4, seed: 1)
         let start = model.parameters.mapLeaves { $0 * 0.5 }
-        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1), initialParameters: start,
+        var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.1), initialParameters: start, strategy: strategy,
                              initialWeightsReceiveGradients: false)
         try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) }
         #expect(try loop.parameters(at: 0).tensors.map(\.scalars) == start.tensors.map(\.scalars))
         let result = try loop.metaGradient { m in meanSquaredError(predicted: try m(task.xq), target: task.yq) }
         #expect(result.initialParameters == nil)
         #expect(result.hyperparameters!.lr.tensor!.item != 0)
+    }
+
+    /// Without gradients for the initial weights a recorded loop does not trace them; the
+    /// learning rate's and the meta-parameters' gradients are those of the default strategy.
+    @Test func recordedLoopWithoutInitialWeightGradients() throws {
+        let model = PlainMLP(hidden: 4, seed: 3)
+        func run(_ strategy: MetaGradientStrategy) throws -> (Double, Parameters, Double) {
+            var loop = InnerLoop(model: model, optimizer: SGD(lr: 0.05, momentum: 0.9),
+                                 metaParameters: ["scale": Tensor(1.5)], strategy: strategy,
+                                 initialWeightsReceiveGradients: false)
+            for _ in 0..<4 {
+                try loop.step { m in meanSquaredError(predicted: try m(task.xs) * m.meta.tensor(at: "scale"), target: task.ys) }
+            }
+            let r = try loop.metaGradient { m in meanSquaredError(predicted: try m(task.xq), target: task.yq) }
+            #expect(r.initialParameters == nil && r.hyperparametersPerStep.count == 4)
+            return (r.outerLoss.item, r.metaParameters, r.hyperparameters!.lr.tensor!.item)
+        }
+        let (loss, meta, lr) = try run(.forwardOverReverse)
+        let (recordedLoss, recordedMeta, recordedLR) = try run(.reverseOverReverse)
+        #expect(recordedLoss == loss)
+        #expect(loopRelativeDifference(recordedMeta, meta) < 1e-10)
+        #expect(abs(recordedLR - lr) <= 1e-10 * abs(lr) && lr != 0)
     }
 
     @Test func nonDifferentiableLoopKeepsOnlyTheCurrentStep() throws {
@@ -72,7 +94,7 @@ import Testing
             try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) / 0 }
         }
         #expect(loop.stepCount == 1)                      // failed steps change nothing
-        #expect(loop.stepPullbacks.count == (strategy == .reverseOverReverse ? 1 : 0))
+        #expect(loop.recording?.hyperNodes.count == (strategy == .reverseOverReverse ? 1 : nil))
         var unchecked = InnerLoop(model: model, optimizer: SGD(lr: 0.1), strategy: strategy, checksFiniteLoss: false)
         try unchecked.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) * .infinity }
         #expect(unchecked.stepCount == 1)
