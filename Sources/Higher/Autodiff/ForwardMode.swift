@@ -24,11 +24,11 @@ public func jvp<T: DifferentiableTree, U: DifferentiableTree>(
     }
     let output = try level.run { try f(dual) }
     let value = output.mapLeaves { leaf in
-        if let t = leaf.tracer, t.level === level { return t.primal }
+        if let t = leaf.tracer, t.level === level { return t.primal(of: leaf) }
         return leaf
     }
     let differential = output.mapLeaves { leaf in
-        if let t = leaf.tracer, t.level === level { return t.tangent ?? t.primal.zerosLike() }
+        if let t = leaf.tracer, t.level === level { return t.tangent ?? t.primal(of: leaf).zerosLike() }
         return leaf.zerosLike()
     }
     return (value, differential)

@@ -56,18 +56,30 @@ final class Level: Sendable {
 /// What a tensor carries while it is differentiated at one level: its value one level
 /// down (which may itself be traced at outer levels) and either its tangent (forward
 /// mode) or its node on the level's tape (reverse mode).
+///
+/// The tensor that carries a tracer (its *carrier*) always holds the primal's shape and
+/// elements, so a primal that is plain is not stored a second time: it is rebuilt from
+/// the carrier, which spares every traced result two references to keep and drop.
 final class Tracer: Sendable {
     let level: Level
-    let primal: Tensor
+    /// The primal when it is traced at an outer level; `nil` when it is plain.
+    private let tracedPrimal: Tensor?
     /// Forward mode: the tangent, `nil` meaning zero.
     let tangent: Tensor?
     /// Reverse mode: the node index on `level.tape`.
     let node: Int
 
+    /// A tracer for a carrier made of `primal`'s shape and elements.
     init(level: Level, primal: Tensor, tangent: Tensor? = nil, node: Int = -1) {
         self.level = level
-        self.primal = primal
+        self.tracedPrimal = primal.tracer == nil ? nil : primal
         self.tangent = tangent
         self.node = node
+    }
+
+    /// The value one level down of `carrier`, the tensor that holds this tracer.
+    @inline(__always)
+    func primal(of carrier: Tensor) -> Tensor {
+        tracedPrimal ?? Tensor(shape: carrier.shape, data: carrier.data)
     }
 }

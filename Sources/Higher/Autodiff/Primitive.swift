@@ -27,7 +27,7 @@ extension Tensor {
         // Mapped by index: iterating the inputs would copy (and retain) each tensor only to
         // read its tracer.
         let primals = inputs.indices.map { k in
-            if let t = inputs[k].tracer, t.level === level { t.primal } else { inputs[k] }
+            if let t = inputs[k].tracer, t.level === level { t.primal(of: inputs[k]) } else { inputs[k] }
         }
         let out = primitive(name, primals, value: value, jvp: jvp, backward: backward)
 

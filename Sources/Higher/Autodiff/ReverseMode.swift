@@ -57,7 +57,7 @@ public func vjp<T: DifferentiableTree, U: DifferentiableTree>(
     let value = output.mapLeaves { leaf -> Tensor in
         if let t = leaf.tracer, t.level === level {
             outIDs.append(t.node)
-            return t.primal
+            return t.primal(of: leaf)
         }
         outIDs.append(-1)
         return leaf
