@@ -34,12 +34,11 @@ extension InnerLoop {
                          meta: metaParameters.mapLeaves { level.leaf($0) }, initialNodes: initialNodes)
     }
 
-    /// Takes step `k` on the recording's traced values and returns the loss, the new
-    /// parameters and state (plain values) and the recording after the step. A step that
-    /// throws leaves unused nodes on the tape and nothing else.
-    func recordedStep(_ record: StepRecord, step k: Int, buffers: BufferSlot, on recording: Recording) throws
-        -> (loss: Tensor, next: Snapshot, recording: Recording) {
-        var recording = recording
+    /// Takes step `k` on the recording's traced values, advances the recording and returns
+    /// the loss and the new parameters and state (plain values). A step that throws leaves
+    /// the recording as it was (and unused nodes on the tape).
+    func recordedStep(_ record: StepRecord, step k: Int, buffers: BufferSlot, recording: inout Recording) throws
+        -> (loss: Tensor, next: Snapshot) {
         let level = recording.level
         precondition(Level.currentDepth.get() == level.depth - 1, """
             InnerLoop: step \(k) of a reverse-over-reverse loop runs inside a different number of \
@@ -48,18 +47,20 @@ extension InnerLoop {
         let h = try hyperValue(record, meta: metaParameters)
         let differentiatesHyper = differentiatesHyper(record)
         let optimizer = self.optimizer
-        let (value, state, params, hyperNodes) = try level.enter {
+        // Only what the step reads: holding the whole recording here would share its
+        // per-step array with the one appended to below, which would then be copied.
+        let (params, state, meta) = (recording.parameters, recording.state, recording.meta)
+        let (value, newState, newParameters, hyperNodes) = try level.enter {
             let hk = differentiatesHyper ? h.mapLeaves { level.leaf($0) } : h
-            let (value, u) = try lossAndGradient(record, at: recording.parameters, meta: recording.meta,
-                                                 step: k, buffers: buffers)
+            let (value, u) = try lossAndGradient(record, at: params, meta: meta, step: k, buffers: buffers)
             let g = try record.transform.map { try $0(u) } ?? u
-            let (s1, p1) = try optimizer.step(recording.state, recording.parameters, g, hk)
+            let (s1, p1) = try optimizer.step(state, params, g, hk)
             return (value, s1, p1, differentiatesHyper ? hk.leaves.map { level.node(of: $0) } : nil)
         }
-        recording.parameters = params
-        recording.state = state
+        recording.parameters = newParameters
+        recording.state = newState
         recording.hyperNodes.append(hyperNodes)
-        return (value.detached(), Snapshot(parameters: params.detached(), state: state.detached()), recording)
+        return (value.detached(), Snapshot(parameters: newParameters.detached(), state: newState.detached()))
     }
 
     /// The meta-gradient from one backward sweep of the recording's tape.

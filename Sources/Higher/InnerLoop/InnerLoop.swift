@@ -218,9 +218,11 @@ public struct InnerLoop<Model: FunctionalModel, Opt: Optimizer> {
         let slot = BufferSlot(buffers)
         let value: Tensor, next: Snapshot
         if isDifferentiable && strategy == .reverseOverReverse {
-            let recorded = try recordedStep(record, step: k, buffers: slot, on: recording ?? startRecording())
-            (value, next) = (recorded.loss, recorded.next)
-            recording = recorded.recording
+            // Moved out of the loop while the step runs: a recording shared with `self` would
+            // copy its per-step arrays on every append, and K steps would cost O(K²).
+            var current = recording.take() ?? startRecording()
+            defer { recording = current }
+            (value, next) = try recordedStep(record, step: k, buffers: slot, recording: &current)
         } else {
             let (loss, grads) = try lossAndGradient(record, at: parameters, step: k, buffers: slot)
             (value, next) = (loss, try advance(record, parameters, optimizerState, grads: grads))
