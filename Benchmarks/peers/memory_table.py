@@ -43,8 +43,10 @@ def capped(limit_bytes):
 def run_one(command, limit_bytes, timeout):
     """One configuration in its own process: its JSON record, or a record saying why not."""
     try:
-        # No Swift crash backtrace: a run that hits the cap should fail fast.
-        env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+        # No Swift crash backtrace: a run that hits the cap should fail fast. One BLAS thread
+        # from the start: workers OpenBLAS starts before the program sets one thread spin
+        # for a while and would count in the CPU time.
+        env = dict(os.environ, SWIFT_BACKTRACE="enable=no", OPENBLAS_NUM_THREADS="1")
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout,
                               env=env, preexec_fn=capped(limit_bytes))
     except subprocess.TimeoutExpired:

@@ -76,7 +76,7 @@ extension InnerLoop {
         }
         var bars = level.tape!.backward(seeds: seeds, leaves: recording.initialNodes + metaNodes + hyperNodes)
         var next = 0
-        /// The cotangents of the next `n` leaves, zeros where none arrived.
+        // The cotangents of the next `like.count` leaves, zeros shaped like `like` where none arrived.
         func take(_ like: [Tensor]) -> [Tensor] {
             defer { next += like.count }
             return like.indices.map { i in bars[next + i].take() ?? like[i].zerosLike() }
