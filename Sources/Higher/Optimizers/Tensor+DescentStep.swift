@@ -77,9 +77,9 @@ extension Tensor {
                         let n = u.count
                         var i = 0
                         while i + 8 <= n {
-                            let ui: SIMD8<S> = BLAS.load(u.baseAddress! + i), pi: SIMD8<S> = BLAS.load(p.baseAddress! + i)
-                            lanesL += ui * (BLAS.load(g.baseAddress! + i) + decay * pi)
-                            lanesQ += ui * pi
+                            let uv: SIMD8<S> = BLAS.load(u.baseAddress! + i), pv: SIMD8<S> = BLAS.load(p.baseAddress! + i)
+                            lanesL += uv * (BLAS.load(g.baseAddress! + i) + decay * pv)
+                            lanesQ += uv * pv
                             i += 8
                         }
                         while i < n { l += u[i] * (g[i] + decay * p[i]); q += u[i] * p[i]; i += 1 }

@@ -70,6 +70,24 @@ import Testing
         #expect(abs(recordedLR - lr) <= 1e-10 * abs(lr) && lr != 0)
     }
 
+    /// A recorded loop is one differentiation level: a step taken inside a `gradient` call
+    /// its first step was not in stops with a message, instead of mixing the two levels.
+    @Test func recordedStepAtAnotherDepthStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let task = LoopTask(seed: 4)
+            var loop = InnerLoop(model: PlainMLP(hidden: 3, seed: 1), optimizer: SGD(lr: 0.1), strategy: .reverseOverReverse)
+            let loss: InnerLoop<PlainMLP, SGD>.Loss = { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) }
+            _ = try? loop.step(loss)
+            _ = gradient(at: Tensor(1.0)) { x in
+                _ = try? loop.step(loss)
+                return x * x
+            }
+        }
+        if let message = standardError(of: result) {
+            #expect(message.contains("step 1 of a reverse-over-reverse loop runs inside a different number of gradient or jvp calls"))
+        }
+    }
+
     @Test func nonDifferentiableLoopKeepsOnlyTheCurrentStep() throws {
         var loop = InnerLoop(model: PlainMLP(hidden: 4, seed: 1), optimizer: SGD(lr: 0.1), differentiable: false)
         for _ in 0..<3 { try loop.step { m in meanSquaredError(predicted: try m(task.xs), target: task.ys) } }
